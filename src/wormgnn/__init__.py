@@ -1,0 +1,12 @@
+"""wormgnn: machine learning on whole-brain C. elegans activity."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("wormgnn")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+from wormgnn.data import Recording, load  # noqa: E402
+
+__all__ = ["Recording", "__version__", "load"]

@@ -1,0 +1,164 @@
+"""Simulated worms: the Kato-like motor program driving a rate network on the real wiring diagram.
+
+Real recordings cannot tell us which relations a model should infer; here we
+know them (the coupling matrix), so relation inference can be scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wormgnn.connectome import load_connectome
+from wormgnn.data.recording import Recording
+from wormgnn.data.states import KATO_STATES
+from wormgnn.errors import WormGnnError
+from wormgnn.sim.program import annotate, motor_program
+
+DRIVEN = {
+    # state -> {neuron prefix: drive}; prefixes cover both sides (AVAL, AVAR)
+    "rev1": {"AVA": 1.6, "AVE": 1.3, "AIB": 1.0, "RIM": 1.1, "AVB": -1.0, "RIB": -0.8},
+    "rev2": {"AVA": 1.6, "AVE": 1.3, "AIB": 1.0, "RIM": 1.1, "AVB": -1.0, "RIB": -0.8},
+    "revsus": {"AVA": 1.8, "AVE": 1.4, "AIB": 0.9, "RIM": 1.2, "AVB": -1.0, "RIB": -0.8},
+    "fwd": {"AVB": 1.4, "RIB": 1.1, "AVA": -0.8, "RID": 0.8},
+    "slow": {"AVB": 0.8, "RIB": 0.6, "AVA": -0.6},
+    "vt": {"SMDV": 1.8, "RIV": 1.5, "AVA": -0.4},
+    "dt": {"SMDD": 1.8, "AVA": -0.4},
+}
+CORE = (
+    "AVAL AVAR AVEL AVER AIBL AIBR RIML RIMR AVBL AVBR RIBL RIBR SMDVL SMDVR RIVL RIVR "
+    "SMDDL SMDDR RID ALA RMEL RMER RMED RMEV"
+).split()
+"""Always recorded and identified: the motor-program neurons Kato et al. identified in every worm."""
+HEAD_EXCLUDED_PREFIXES = ("VA", "VB", "VD", "DA", "DB", "DD", "AS", "VC", "PV", "PH", "PL", "PD",
+                          "LUA", "DV", "PQR", "ALN", "HSN", "CAN", "PLM", "PVD")
+"""Body and tail neurons lie outside the imaged head (a few anterior motor neurons are allowed)."""
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    worms: int = 5
+    seed: int = 0
+    duration_s: float = 1080.0
+    fps: float = 2.9
+    neurons: tuple[int, int] = (100, 135)
+    identified: tuple[int, int] = (30, 47)
+    coupling_gain: float = 0.9
+    process_noise: float = 0.35
+    measurement_noise: float = 0.04
+    calcium_tau_s: float = 1.2
+
+    def validate(self) -> None:
+        if self.worms < 1:
+            raise WormGnnError(f"--worms must be at least 1, got {self.worms}")
+        if not self.duration_s > 0:
+            raise WormGnnError(f"--duration must be positive, got {self.duration_s}")
+        if not self.fps > 0:
+            raise WormGnnError(f"--fps must be positive, got {self.fps}")
+        if self.duration_s * self.fps < 64:
+            raise WormGnnError(f"{self.duration_s} s at {self.fps} frames/s is under 64 frames")
+
+
+def _head_pool(names: tuple[str, ...]) -> list[str]:
+    keep = []
+    for n in names:
+        anterior_motor = n in {"VA1", "VB1", "VB2", "DA1", "DB1", "DB2", "AS1", "VD1", "DD1"}
+        if anterior_motor or not n.startswith(HEAD_EXCLUDED_PREFIXES):
+            keep.append(n)
+    return keep
+
+
+def _signed_coupling(rng_bio: np.random.Generator) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Effective weights J[i, j] (i acts on j) among all 302 neurons, before per-worm scaling.
+
+    Chemical synapses get a sign per presynaptic neuron (Dale's principle; ~30% inhibitory),
+    gap junctions pull both neurons together. Fixed across worms: it is the species' wiring.
+    """
+    conn = load_connectome()
+    n = len(conn.names)
+    sign = np.where(rng_bio.random(n) < 0.3, -1.0, 1.0)
+    chemical = np.log1p(conn.chemical) * sign[:, None]
+    gap = np.log1p(conn.gap)
+    return chemical, gap, conn.names
+
+
+def _drive(labels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    drive = np.zeros((labels.shape[0], len(names)), dtype=np.float64)
+    for state, targets in DRIVEN.items():
+        frames = labels == KATO_STATES.index(state)
+        for prefix, amount in targets.items():
+            cols = [i for i, n in enumerate(names) if n.startswith(prefix)]
+            drive[np.ix_(frames, cols)] += amount
+    return drive
+
+
+def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndarray,
+                   names: tuple[str, ...], rng: np.random.Generator):
+    fps = cfg.fps * rng.uniform(0.96, 1.06)
+    frames = int(round(cfg.duration_s * fps))
+    labels = motor_program(frames, rng)
+    # worm-to-worm variability in coupling strengths and gains
+    n = len(names)
+    jitter_chem = chem * rng.lognormal(0.0, 0.25, size=chem.shape)
+    jitter_gap = gap * rng.lognormal(0.0, 0.25, size=gap.shape)
+    coupling = jitter_chem + 0.5 * (jitter_gap + jitter_gap.T) / 2
+    radius = np.max(np.abs(np.linalg.eigvals(coupling)))
+    coupling *= cfg.coupling_gain * rng.uniform(0.85, 1.1) / radius
+    drive = _drive(labels, names) * rng.uniform(0.8, 1.2, size=n)
+    bias = rng.normal(-0.2, 0.2, size=n)
+    tau = rng.uniform(0.8, 1.6, size=n)  # seconds
+    dt = 1.0 / fps
+    rate = np.zeros(n)
+    state = np.zeros(n)
+    calcium = np.zeros(n)
+    ca_decay = dt / cfg.calcium_tau_s
+    out = np.empty((frames, n))
+    noise = rng.normal(0.0, cfg.process_noise * np.sqrt(dt), size=(frames, n))
+    for t in range(frames):
+        total = rate @ coupling + drive[t] + bias
+        state += dt / tau * (-state + total) + noise[t]
+        rate = np.tanh(np.maximum(state, 0.0))
+        calcium += ca_decay * (rate - calcium)
+        out[t] = calcium
+    # which neurons this worm's recording caught, and which of them were identified
+    pool = _head_pool(names)
+    core = [c for c in CORE if c in names]
+    others = [p for p in pool if p not in core]
+    n_rec = int(rng.integers(cfg.neurons[0], cfg.neurons[1] + 1))
+    n_id = int(rng.integers(cfg.identified[0], cfg.identified[1] + 1))
+    recorded = core + list(rng.choice(others, size=n_rec - len(core), replace=False))
+    recorded = [recorded[i] for i in rng.permutation(len(recorded))]
+    identified_extra = set(rng.choice([r for r in recorded if r not in core],
+                                      size=max(0, n_id - len(core)), replace=False))
+    index = [names.index(r) for r in recorded]
+    # indicator gain, slow drift (bleaching residue), measurement noise: ΔF/F-like units
+    gain = rng.lognormal(np.log(0.8), 0.3, size=len(index))
+    t_s = np.arange(frames) / fps
+    drift = 0.03 * np.sin(2 * np.pi * t_s[:, None] / rng.uniform(200, 600, size=len(index))
+                          + rng.uniform(0, 2 * np.pi, size=len(index)))
+    traces = out[:, index] * gain + drift + rng.normal(0, cfg.measurement_noise, (frames, len(index)))
+    public = [r if (r in core or r in identified_extra) else None for r in recorded]
+    recording = Recording(
+        traces=traces.astype(np.float32), neuron_names=public, fps=fps,
+        worm_id=f"sim_s{cfg.seed}_worm{k + 1}", source=f"wormgnn.sim(seed={cfg.seed})",
+        labels=annotate(labels, rng), state_names=KATO_STATES,
+    )
+    truth = coupling[np.ix_(index, index)].astype(np.float32)
+    return recording, truth
+
+
+def simulate(worms: int = 5, seed: int = 0, duration_s: float = 1080.0, fps: float = 2.9,
+             **overrides) -> tuple[list[Recording], list[np.ndarray]]:
+    """Simulated worms and, per worm, the true coupling ``J[i, j]`` (i acts on j) among its
+    recorded neurons, in the recording's neuron order."""
+    cfg = SimulationConfig(worms=worms, seed=seed, duration_s=duration_s, fps=fps, **overrides)
+    cfg.validate()
+    chem, gap, names = _signed_coupling(np.random.default_rng(2019))
+    recordings, truths = [], []
+    for k in range(worms):
+        rng = np.random.default_rng([seed, k])
+        rec, truth = _simulate_worm(cfg, k, chem, gap, names, rng)
+        recordings.append(rec)
+        truths.append(truth)
+    return recordings, truths

@@ -1,0 +1,37 @@
+"""Shared fixtures: the real Kato data (required, never skipped) and tiny synthetic files."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+KATO_FILE = REPO.parent / "shared" / "data" / "kato2015" / "WT_NoStim.mat"
+
+
+@pytest.fixture(scope="session")
+def kato_path() -> Path:
+    if not KATO_FILE.exists():
+        raise FileNotFoundError(
+            f"real data missing: {KATO_FILE} (the tests read it from ../shared/data, see README)"
+        )
+    return KATO_FILE
+
+
+@pytest.fixture(scope="session")
+def kato_recordings(kato_path):
+    from wormgnn import load
+
+    return load(kato_path)
+
+
+@pytest.fixture(scope="session")
+def sim_small():
+    """Three short simulated worms: enough for windows, splits and tiny training runs."""
+    from wormgnn.sim import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return simulate(worms=3, seed=7, duration_s=200.0)

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from wormgnn.connectome import load_connectome
+from wormgnn.data import shared_names
+from wormgnn.data.states import FINE_STATES, KATO_STATES
+from wormgnn.errors import WormGnnError
+from wormgnn.sim import simulate
+
+REVERSAL = [KATO_STATES.index(s) for s in ("rev1", "rev2", "revsus")]
+FORWARD = [KATO_STATES.index(s) for s in ("fwd", "slow")]
+
+
+@pytest.fixture(scope="module")
+def full_sim():
+    return simulate(worms=5, seed=1)
+
+
+def test_shapes_and_ranges_like_kato(full_sim):
+    recs, truths = full_sim
+    assert len(recs) == 5
+    for rec, truth in zip(recs, truths, strict=True):
+        assert 100 <= rec.n_neurons <= 135
+        assert 30 <= len(rec.identified) <= 47
+        assert 2.7 <= rec.fps <= 3.1
+        assert abs(rec.frames / rec.fps - 1080) < 1
+        assert truth.shape == (rec.n_neurons, rec.n_neurons)
+        assert set(rec.state_counts()) == set(KATO_STATES)
+        assert all(rec.state_counts()[s] > 0 for s in FINE_STATES)
+    assert len(shared_names(recs)) >= 20
+
+
+def test_dwell_times_and_reversal_share(full_sim):
+    recs, _ = full_sim
+    for rec in recs:
+        segments = np.count_nonzero(np.diff(rec.labels)) + 1
+        assert 18 <= rec.frames / segments <= 35
+        reversal = np.isin(rec.labels, REVERSAL).mean()
+        assert 0.25 <= reversal <= 0.45
+
+
+def test_program_drives_its_neurons(full_sim):
+    recs, _ = full_sim
+    for rec in recs:
+        x = rec.traces
+        labels = rec.labels
+        ava = x[:, rec.neuron_names.index("AVAL")]
+        assert ava[np.isin(labels, REVERSAL)].mean() > ava[np.isin(labels, FORWARD)].mean() + 0.1
+        for neuron, turn in (("SMDVL", "vt"), ("SMDDL", "dt")):
+            trace = x[:, rec.neuron_names.index(neuron)]
+            means = [trace[labels == i].mean() for i, s in enumerate(KATO_STATES) if s in FINE_STATES]
+            assert int(np.argmax(means)) == FINE_STATES.index(turn), (rec.worm_id, neuron)
+
+
+def test_ground_truth_is_the_connectome_among_recorded_neurons():
+    recs, truths = simulate(worms=2, seed=3, duration_s=60)
+    conn = load_connectome()
+    for rec, truth in zip(recs, truths, strict=True):
+        # unidentified neurons are real neurons too: the truth covers them, names hidden
+        assert truth.shape[0] == rec.n_neurons
+        named = [i for i, n in enumerate(rec.neuron_names) if n]
+        names = [rec.neuron_names[i] for i in named]
+        chem, gap, _ = conn.submatrices(names)
+        support = (chem > 0) | (gap > 0) | (gap.T > 0)
+        np.testing.assert_array_equal(truth[np.ix_(named, named)] != 0, support)
+
+
+def test_deterministic_per_seed():
+    a, ta = simulate(worms=2, seed=5, duration_s=50)
+    b, tb = simulate(worms=2, seed=5, duration_s=50)
+    c, _ = simulate(worms=2, seed=6, duration_s=50)
+    np.testing.assert_array_equal(a[1].traces, b[1].traces)
+    np.testing.assert_array_equal(ta[0], tb[0])
+    assert a[0].neuron_names == b[0].neuron_names
+    assert not np.array_equal(a[0].traces[:, :5], c[0].traces[:, :5])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"worms": 0}, "at least 1"), ({"duration_s": -5}, "positive"), ({"duration_s": 5}, "under 64"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(WormGnnError, match=message):
+        simulate(**kwargs)
