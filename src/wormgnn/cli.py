@@ -118,6 +118,58 @@ def data_simulate(
     typer.echo(f"wrote {len(recordings)} worms to {out} (ground truth in {out / 'ground_truth'})")
 
 
+def _csv(values: list[str] | None) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
+
+
+@app.command("benchmark")
+def benchmark_cmd(
+    data: Path = typer.Option(None, "--data", help="Recording file or folder (default: 5 simulated worms)."),
+    out: Path = typer.Option(Path("runs/benchmark"), "--out", help="Results folder (resumes if it exists)."),
+    task: str = typer.Option("both", "--task", help="forecast, behavior or both."),
+    split: list[str] = typer.Option(None, "--split", help="within, lowo, transfer (repeatable; default: "
+                                    "the profile's)."),
+    models: str = typer.Option(None, "--models", help="Comma-separated model names (default: the profile's)."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared, all, or shared,all."),
+    seeds: int = typer.Option(None, "--seeds", min=1, help="Seeds per configuration (default: the profile's)."),
+    profile: str = typer.Option("quick", "--profile", help="quick or paper."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Local worker processes."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    executor: str = typer.Option("local", "--executor", help="local or ray."),
+    address: str = typer.Option(None, "--address", help="Ray cluster address (with --executor ray)."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html at the end."),
+) -> None:
+    """Every model on both tasks, within worms and on unseen worms, with error bars."""
+    from wormgnn.benchmark import BenchmarkConfig, run_benchmark
+
+    if task not in ("forecast", "behavior", "both"):
+        raise WormGnnError(f"--task {task}: unknown task (known: forecast, behavior, both)")
+    cfg = BenchmarkConfig(
+        data=str(data) if data else None, out=out,
+        tasks=("forecast", "behavior") if task == "both" else (task,),
+        splits=_csv(split), models=_csv([models] if models else None), neurons=_csv([neurons]) or ("shared",),
+        seeds=seeds, profile=profile, workers=workers, device=device, executor=executor, address=address,
+    )
+    result = run_benchmark(cfg)
+    for note in result["notes"]:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo((out / "summary.md").read_text())
+    typer.echo(f"{result['runs']} runs ({result['skipped']} already done), results in {out / 'results.jsonl'}")
+    if report:
+        try:
+            from wormgnn.report import build_report
+        except ImportError:
+            build_report = None
+        if build_report is not None:
+            typer.echo(f"report: {build_report(out)}")
+    if result["failed"]:
+        for failure in result["failed"]:
+            typer.echo(f"failed: {failure.splitlines()[0]}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2 (usage errors too, via click)."""
     warnings.showwarning = _show_warning

@@ -1,0 +1,143 @@
+"""The benchmark sweep: every requested model × task × split × fold × seed, resumable."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wormgnn.errors import WormGnnError
+from wormgnn.executors import run_specs
+from wormgnn.experiment import RunSpec, dataset_fingerprint, load_dataset, sim_source
+from wormgnn.models import model_entry
+from wormgnn.models.base import TASKS
+from wormgnn.profiles import get_profile
+from wormgnn.splits import SPLITS, folds
+from wormgnn.store import ResultStore, atomic_write_text
+from wormgnn.summary import write_summary
+from wormgnn.train import resolve_device
+from wormgnn.windows import NEURON_SETS
+
+
+@dataclass
+class BenchmarkConfig:
+    data: str | None = None
+    out: Path = Path("runs/benchmark")
+    tasks: tuple[str, ...] = ("forecast", "behavior")
+    splits: tuple[str, ...] | None = None
+    models: tuple[str, ...] | None = None
+    neurons: tuple[str, ...] = ("shared",)
+    seeds: int | None = None
+    profile: str = "quick"
+    workers: int = 1
+    device: str = "cpu"
+    executor: str = "local"
+    address: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
+    """Validate the options and list every run; raises WormGnnError on a bad option."""
+    profile = get_profile(cfg.profile)
+    for task in cfg.tasks:
+        if task not in TASKS:
+            raise WormGnnError(f"--task {task}: unknown task (known: {', '.join(TASKS)}, both)")
+    splits = cfg.splits or profile.splits
+    for split in splits:
+        if split not in SPLITS:
+            raise WormGnnError(f"--split {split}: unknown split (known: {', '.join(SPLITS)})")
+    for neurons in cfg.neurons:
+        if neurons not in NEURON_SETS:
+            raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    models = cfg.models or profile.models
+    entries = [model_entry(m) for m in models]
+    source = cfg.data or sim_source(5, 0)
+    if cfg.data is not None and not Path(cfg.data).exists():
+        raise WormGnnError(f"{cfg.data}: no such file or directory")
+    recordings = load_dataset(source)
+    worm_ids = [r.worm_id for r in recordings]
+    if "behavior" in cfg.tasks and any(r.labels is None for r in recordings):
+        raise WormGnnError(f"{source}: some worms carry no behavioral states; use --task forecast")
+    fingerprint = dataset_fingerprint(source)
+    specs = []
+    for task in cfg.tasks:
+        for split in splits:
+            for fold in folds(split, worm_ids):
+                for entry in entries:
+                    if task not in entry.cls.tasks:
+                        continue
+                    for neurons in cfg.neurons:
+                        if neurons == "all" and entry.cls.fixed_neurons:
+                            continue
+                        for seed in range(cfg.seeds or profile.seeds):
+                            specs.append(RunSpec(source, fingerprint, task, split, fold, entry.name,
+                                                 neurons, seed, profile.name, cfg.device))
+    skipped = [e.name for e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
+    if skipped:
+        cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")
+    return specs
+
+
+def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
+    """Run what is not done yet, append rows as they finish, then write the summary."""
+    cfg.device = resolve_device(cfg.device)
+    store = ResultStore(cfg.out)  # validates --out before any work
+    specs = plan_runs(cfg)
+    done = store.done_keys()
+    todo = [s for s in specs if s.key not in done]
+    atomic_write_text(cfg.out / "config.json", json.dumps({
+        "data": cfg.data or "simulated", "profile": get_profile(cfg.profile).describe(),
+        "tasks": cfg.tasks, "splits": cfg.splits, "models": cfg.models, "neurons": cfg.neurons,
+        "seeds": cfg.seeds, "runs": len(specs)}, indent=1, default=str))
+    failures: list[str] = []
+    bar = _Progress(len(specs), len(specs) - len(todo), enabled=progress)
+
+    def on_result(spec: RunSpec, row: dict | None, error: str | None) -> None:
+        if row is not None:
+            store.append(row)
+        else:
+            failures.append(f"{spec.key}: {error}")
+        bar.advance(spec, error)
+
+    with bar:
+        run_specs(todo, on_result, cfg.workers, cfg.executor, cfg.address)
+    keys = {s.key for s in specs}
+    rows = [r for r in store.rows() if r["key"] in keys]
+    summary = write_summary(cfg.out, rows)
+    return {"runs": len(specs), "skipped": len(specs) - len(todo), "failed": failures,
+            "summary": summary, "rows": rows, "notes": cfg.notes}
+
+
+class _Progress:
+    """Runs done / total with an ETA, on stderr through rich."""
+
+    def __init__(self, total: int, already: int, enabled: bool):
+        self.total, self.done, self.enabled = total, already, enabled
+        self.start = time.perf_counter()
+        self.fresh = 0
+        self._progress = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("ETA"), TimeRemainingColumn(),
+                                      console=Console(stderr=True), transient=False)
+            self._progress.start()
+            self._task = self._progress.add_task("runs", total=self.total, completed=self.done)
+        return self
+
+    def advance(self, spec: RunSpec, error: str | None) -> None:
+        self.done += 1
+        if self._progress is not None:
+            label = f"{spec.task}/{spec.split}/{spec.model}/{spec.fold}/s{spec.seed}"
+            self._progress.update(self._task, advance=1, description=f"runs ({label})")
+            if error:
+                self._progress.console.print(f"[red]failed[/red] {spec.key}: {error.splitlines()[0]}")
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()

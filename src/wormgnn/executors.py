@@ -1,0 +1,118 @@
+"""Where runs execute: in this process, in local worker processes, or (optionally) on Ray.
+
+Workers only compute; the parent alone appends rows, so a killed worker loses
+only the run it was computing and the store never holds half a row.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable
+
+from wormgnn.errors import WormGnnError
+from wormgnn.experiment import RunSpec, execute
+
+OnResult = Callable[[RunSpec, dict | None, str | None], None]
+"""Called in the parent for every run: (spec, row, error message)."""
+
+
+def _threads_per_worker(workers: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def _run_safely(spec: RunSpec) -> tuple[dict | None, str | None]:
+    try:
+        return execute(spec), None
+    except WormGnnError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a bug in one run must not end the sweep
+        return None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+
+
+def run_inline(specs: Iterable[RunSpec], on_result: OnResult) -> None:
+    import torch
+
+    torch.set_num_threads(_threads_per_worker(1))
+    for spec in specs:
+        row, error = _run_safely(spec)
+        on_result(spec, row, error)
+
+
+def _worker(tasks, results, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        index, spec = item
+        results.put(("start", index, os.getpid()))
+        row, error = _run_safely(spec)
+        results.put(("done", index, (row, error)))
+
+
+def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> None:
+    """A small pool that notices dead workers, reports their run as lost and replaces them."""
+    ctx = mp.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
+    for item in enumerate(specs):
+        tasks.put(item)
+    threads = _threads_per_worker(workers)
+    procs = {}
+
+    def spawn():
+        p = ctx.Process(target=_worker, args=(tasks, results, threads), daemon=True)
+        p.start()
+        procs[p.pid] = p
+
+    for _ in range(min(workers, len(specs))):
+        spawn()
+    running: dict[int, int] = {}  # pid -> run index
+    pending = set(range(len(specs)))
+    try:
+        while pending:
+            try:
+                kind, index, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                for pid, proc in list(procs.items()):
+                    if not proc.is_alive():
+                        del procs[pid]
+                        lost = running.pop(pid, None)
+                        if lost is not None and lost in pending:
+                            pending.discard(lost)
+                            on_result(specs[lost], None, f"worker {pid} died (exit {proc.exitcode})")
+                        if pending:
+                            spawn()
+                continue
+            if kind == "start":
+                running[payload] = index
+            else:
+                pending.discard(index)
+                running = {pid: i for pid, i in running.items() if i != index}
+                row, error = payload
+                on_result(specs[index], row, error)
+    finally:
+        for _ in procs:
+            tasks.put(None)
+        for proc in procs.values():
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+
+
+def run_specs(specs: list[RunSpec], on_result: OnResult, workers: int = 1, executor: str = "local",
+              address: str | None = None) -> None:
+    if executor == "ray":
+        from wormgnn.ray_executor import run_ray
+
+        run_ray(specs, on_result, address)
+    elif executor != "local":
+        raise WormGnnError(f"--executor {executor}: unknown executor (local, ray)")
+    elif workers <= 1 or len(specs) <= 1:
+        run_inline(specs, on_result)
+    else:
+        run_processes(specs, on_result, workers)

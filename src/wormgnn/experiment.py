@@ -1,0 +1,157 @@
+"""One run = dataset × task × split × fold × model × neurons × seed → one result row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wormgnn import __version__
+from wormgnn.data import Recording, load
+from wormgnn.errors import WormGnnError
+from wormgnn.metrics import behavior_metrics, confusion, forecast_metrics
+from wormgnn.models import TaskSpec, build_model
+from wormgnn.models.baselines import class_weights
+from wormgnn.profiles import Profile, get_profile
+from wormgnn.splits import plan
+from wormgnn.train import TrainConfig, fit, predict
+from wormgnn.windows import identity_vocabulary, make_windows, prepare
+
+SIM_PREFIX = "sim:"
+
+
+def sim_source(worms: int = 5, seed: int = 0) -> str:
+    return f"{SIM_PREFIX}worms={worms},seed={seed}"
+
+
+@lru_cache(maxsize=4)
+def load_dataset(source: str) -> tuple[Recording, ...]:
+    """Recordings of a path, or of 'sim:worms=5,seed=0'; cached once per process."""
+    if source.startswith(SIM_PREFIX):
+        from wormgnn.sim import simulate
+
+        params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
+        recordings, _ = simulate(worms=int(params["worms"]), seed=int(params["seed"]))
+        return tuple(recordings)
+    return tuple(load(source))
+
+
+def dataset_fingerprint(source: str) -> str:
+    """Identity of the data for resuming: the simulator's parameters, or a file's size and time."""
+    if source.startswith(SIM_PREFIX):
+        return source
+    path = Path(source)
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    stats = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files if p.is_file()]
+    return f"{path.name}:{hashlib.sha1(json.dumps(stats).encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    source: str
+    dataset: str
+    task: str
+    split: str
+    fold: str
+    model: str
+    neurons: str
+    seed: int
+    profile: str
+    device: str = "cpu"
+
+    @property
+    def key(self) -> str:
+        """Stable identity of a run for resuming (the device does not change what is measured)."""
+        return "|".join([self.dataset, self.task, self.split, self.fold, self.model, self.neurons,
+                         str(self.seed), self.profile])
+
+
+@dataclass
+class RunOutput:
+    row: dict
+    model: torch.nn.Module
+    test_windows: object
+    predictions: np.ndarray
+    vocabulary: dict
+
+
+def _train_config(profile: Profile, device: str, lr: float | None = None) -> TrainConfig:
+    return TrainConfig(lr=lr or profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
+                       patience=profile.patience, device=device)
+
+
+def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
+    """Train and test one model; returns the result row (and the model when ``keep``)."""
+    start = time.perf_counter()
+    profile = get_profile(spec.profile)
+    recordings = list(load_dataset(spec.source))
+    forecast = spec.task == "forecast"
+    if not forecast and any(r.labels is None for r in recordings):
+        missing = next(r for r in recordings if r.labels is None)
+        raise WormGnnError(f"{missing.source}: worm {missing.worm_id} has no behavioral states")
+    prepared = prepare(recordings, spec.neurons)
+    worm_ids = [r.worm_id for r in recordings]
+    parts = plan(spec.split, spec.fold, worm_ids, [r.frames for r in recordings], gap=profile.window)
+    vocabulary = identity_vocabulary([prepared[i] for i in parts.train_worms])
+    horizon = profile.horizon if forecast else 0
+
+    def windows(segments, stride=1):
+        return make_windows(prepared, segments, profile.window, horizon, stride, vocabulary,
+                            labelled_only=not forecast)
+
+    train = windows(parts.train, profile.train_stride)
+    val, test = windows(parts.val), windows(parts.test)
+    task = TaskSpec(spec.task, profile.window, profile.horizon, prepared[0].traces.shape[1],
+                    vocab_size=len(vocabulary) + 1)
+    torch.manual_seed(spec.seed)
+    model = build_model(spec.model, task, profile.model_overrides)
+    weights = None if forecast else class_weights(train.labels, task.n_classes)
+    log = fit(model, train, val, _train_config(profile, spec.device), spec.seed, weights)
+    if spec.split == "transfer":
+        tune = windows(parts.finetune_train)
+        tune_val = windows(parts.finetune_val)
+        if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
+            both = make_windows(prepared, parts.train + parts.finetune_train, profile.window, horizon,
+                                1, vocabulary, labelled_only=not forecast)
+            log["finetune"] = fit(model, both, tune_val, _train_config(profile, spec.device),
+                                  spec.seed, weights)
+        else:
+            log["finetune"] = fit(model, tune, tune_val,
+                                  _train_config(profile, spec.device, profile.finetune_lr),
+                                  spec.seed, weights)
+    predictions = predict(model.to(spec.device), test)
+    if forecast:
+        metrics = forecast_metrics(predictions, test.y.numpy(), test.x[:, -1].numpy(), test.scored.numpy())
+        extra = {}
+    else:
+        metrics = behavior_metrics(predictions, test.labels.numpy())
+        from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
+
+        true = test.labels.numpy()
+        extra = {"confusion": {
+            "fine": confusion(true, predictions.argmax(1), task.n_classes).tolist(),
+            "coarse": confusion(coarse_labels(true), (predictions @ fine_to_coarse_matrix()).argmax(1),
+                                4).tolist(),
+        }}
+    row = {
+        "key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "source"},
+        "seconds": round(time.perf_counter() - start, 3),
+        "metrics": metrics, **extra,
+        "n_train": len(train), "n_val": len(val), "n_test": len(test),
+        "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float, str, dict))},
+        "version": __version__, "pid": os.getpid(),
+    }
+    if keep:
+        return RunOutput(row, model, test, predictions, vocabulary)
+    return row
+
+
+def with_device(spec: RunSpec, device: str) -> RunSpec:
+    return replace(spec, device=device)

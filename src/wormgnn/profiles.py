@@ -1,0 +1,43 @@
+"""Named bundles of protocol settings: ``quick`` to try things, ``paper`` to publish numbers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from wormgnn.errors import WormGnnError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    seeds: int
+    max_epochs: int
+    patience: int
+    train_stride: int
+    """Adjacent windows at ~2.9 frames/s are nearly identical: every k-th one trains as well."""
+    splits: tuple[str, ...] = ("lowo",)
+    models: tuple[str, ...] = ("persistence", "linear", "mlp", "lstm", "gnn")
+    window: int = 16
+    horizon: int = 8
+    batch_size: int = 128
+    lr: float = 1e-3
+    finetune_lr: float = 3e-4
+    model_overrides: dict = field(default_factory=dict)
+
+    def describe(self) -> dict:
+        return asdict(self)
+
+
+PROFILES = {
+    "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4,
+                     model_overrides={"hidden": 64}),
+    "paper": Profile("paper", seeds=3, max_epochs=40, patience=6, train_stride=2),
+    "tiny": Profile("tiny", seeds=1, max_epochs=2, patience=1, train_stride=8,
+                    model_overrides={"hidden": 16}),
+}
+
+
+def get_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise WormGnnError(f"--profile {name}: unknown profile (known: {', '.join(PROFILES)})")
+    return PROFILES[name]

@@ -1,0 +1,122 @@
+"""A plain PyTorch training loop: Adam, early stopping on validation, seeded, CPU or CUDA."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from wormgnn.errors import WormGnnError
+from wormgnn.models.base import WormModel
+from wormgnn.windows import Windows
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 128
+    max_epochs: int = 30
+    patience: int = 5
+    eval_batch_size: int = 1024
+    device: str = "cpu"
+
+
+def resolve_device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise WormGnnError(f"--device {name}: no CUDA device is available")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise WormGnnError(f"--device {name}: unknown device (cpu, cuda, auto)")
+    return name
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % (2**32))
+
+
+def loss_function(model: WormModel, class_weights: torch.Tensor | None):
+    """Masked MSE over real neurons (forecast) or class-weighted cross-entropy (behavior)."""
+    if model.spec.forecast:
+        def forecast_loss(out, batch: Windows):
+            weight = batch.mask[:, None, :].to(out.dtype)
+            return ((out - batch.y) ** 2 * weight).sum() / (weight.sum() * out.shape[1])
+
+        return forecast_loss
+    ce = nn.CrossEntropyLoss(weight=class_weights)
+    return lambda out, batch: ce(out, batch.labels)
+
+
+def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, size):
+        yield order[start:start + size].to(device)
+
+
+@torch.no_grad()
+def evaluate_loss(model: WormModel, data: Windows, loss, batch_size: int) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    for index in _batches(len(data), batch_size, None, data.x.device.type):
+        batch = data.subset(index)
+        total += float(loss(model(batch.x, batch.mask, batch.ids), batch)) * len(index)
+        count += len(index)
+    return total / max(count, 1)
+
+
+def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: int,
+        class_weights: torch.Tensor | None = None) -> dict:
+    """Train in place; keep the weights of the best validation epoch. Returns a small log."""
+    start = time.perf_counter()
+    if not model.trainable:
+        return {"epochs": 0, "seconds": 0.0}
+    device = cfg.device
+    model.to(device)
+    weights = class_weights.to(device) if class_weights is not None else None
+    if hasattr(model, "fit_direct"):
+        log = model.fit_direct(train.to(device), val.to(device), weights)
+        return {"epochs": 0, "seconds": time.perf_counter() - start, **log}
+    seed_everything(seed)
+    generator = torch.Generator().manual_seed(seed)
+    train, val = train.to(device), val.to(device)
+    loss = loss_function(model, weights)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    best_loss, best_state, best_epoch, epoch = float("inf"), None, 0, 0
+    for epoch in range(1, cfg.max_epochs + 1):
+        model.train()
+        for index in _batches(len(train), cfg.batch_size, generator, device):
+            batch = train.subset(index)
+            optimizer.zero_grad(set_to_none=True)
+            value = loss(model(batch.x, batch.mask, batch.ids), batch)
+            value.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+        val_loss = evaluate_loss(model, val, loss, cfg.eval_batch_size)
+        if val_loss < best_loss - 1e-6:
+            best_loss, best_epoch = val_loss, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= cfg.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return {"epochs": epoch, "best_epoch": best_epoch, "val_loss": best_loss,
+            "seconds": time.perf_counter() - start}
+
+
+@torch.no_grad()
+def predict(model: WormModel, data: Windows, batch_size: int = 1024) -> np.ndarray:
+    """Forecasts (M, H, N), or fine-state probabilities (M, C)."""
+    model.eval()
+    device = next(model.parameters()).device if any(True for _ in model.parameters()) else "cpu"
+    outs = []
+    for start in range(0, len(data), batch_size):
+        batch = data.subset(torch.arange(start, min(start + batch_size, len(data)))).to(device)
+        out = model(batch.x, batch.mask, batch.ids)
+        outs.append((out if model.spec.forecast else torch.softmax(out, dim=-1)).float().cpu())
+    return torch.cat(outs).numpy()

@@ -1,0 +1,135 @@
+"""From recordings to model-ready windows: z-scoring, neuron sets, padding, identities.
+
+Every window ends at frame t: input frames ``t-W+1 .. t``; forecast targets
+``t+1 .. t+H``; behavior target the state at ``t`` (causal decoding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from wormgnn.data.recording import Recording, shared_names
+from wormgnn.data.states import fine_labels
+from wormgnn.errors import WormGnnError
+
+NEURON_SETS = ("shared", "all")
+UNKNOWN_IDENTITY = 0
+
+
+@dataclass
+class Prepared:
+    """One recording, z-scored and laid out on the run's neuron axis (padded to ``width``)."""
+
+    worm_id: str
+    traces: np.ndarray  # (T, width) float32, zeros in padding
+    mask: np.ndarray  # (width,) real neuron
+    scored: np.ndarray  # (width,) neuron counted by the forecast metrics (the shared set)
+    names: list[str | None]  # (width,) None for unidentified or padding
+    labels: np.ndarray  # (T,) index into FINE_STATES, -1 unscored
+
+
+def zscore(traces: np.ndarray) -> np.ndarray:
+    """Per neuron over the whole recording: label-free, so a held-out worm may use it too."""
+    mean = traces.mean(axis=0, keepdims=True)
+    std = traces.std(axis=0, keepdims=True)
+    return ((traces - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
+
+
+def prepare(recordings: list[Recording], neurons: str) -> list[Prepared]:
+    """Lay every recording on one neuron axis: the shared names, or all neurons padded."""
+    if neurons not in NEURON_SETS:
+        raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    shared = shared_names(recordings)
+    if not shared:
+        raise WormGnnError("no neuron is identified in every worm: the 'shared' set is empty")
+    width = len(shared) if neurons == "shared" else max(r.n_neurons for r in recordings)
+    out = []
+    for rec in recordings:
+        z = zscore(rec.traces)
+        labels = (fine_labels(rec.labels, rec.state_names) if rec.labels is not None
+                  else np.full(rec.frames, -1, dtype=np.int64))
+        traces = np.zeros((rec.frames, width), dtype=np.float32)
+        mask = np.zeros(width, dtype=bool)
+        if neurons == "shared":
+            cols = [rec.neuron_names.index(n) for n in shared]
+            names: list[str | None] = list(shared)
+        else:
+            cols = list(range(rec.n_neurons))
+            names = list(rec.neuron_names) + [None] * (width - rec.n_neurons)
+        traces[:, : len(cols)] = z[:, cols]
+        mask[: len(cols)] = True
+        scored = np.array([n in shared for n in names]) & mask
+        out.append(Prepared(rec.worm_id, traces, mask, scored, names, labels))
+    return out
+
+
+def identity_vocabulary(prepared: list[Prepared]) -> dict[str, int]:
+    """Learned identities for names seen in training; everything else shares UNKNOWN_IDENTITY."""
+    names = sorted({n for p in prepared for n, m in zip(p.names, p.mask, strict=True) if n and m})
+    return {n: i + 1 for i, n in enumerate(names)}
+
+
+@dataclass
+class Windows:
+    """A batchable set of windows (torch tensors on CPU until moved)."""
+
+    x: torch.Tensor  # (M, W, N)
+    y: torch.Tensor  # (M, H, N) forecast targets (H may be 0 for behavior)
+    labels: torch.Tensor  # (M,) fine state at the last input frame
+    mask: torch.Tensor  # (M, N)
+    scored: torch.Tensor  # (M, N)
+    ids: torch.Tensor  # (M, N)
+    worm: torch.Tensor  # (M,) index of the source recording
+    end: torch.Tensor  # (M,) frame index of the last input frame
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def subset(self, index: torch.Tensor) -> Windows:
+        return Windows(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
+
+    def to(self, device: torch.device | str) -> Windows:
+        return Windows(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
+
+
+Segment = tuple[int, int, int]
+"""(recording index, first frame, end frame exclusive): every frame a window uses lies inside."""
+
+
+def make_windows(prepared: list[Prepared], segments: list[Segment], window: int, horizon: int,
+                 stride: int = 1, vocabulary: dict[str, int] | None = None,
+                 labelled_only: bool = False) -> Windows:
+    """All windows inside the segments, the last input frame stepping by ``stride``."""
+    vocabulary = vocabulary or {}
+    xs, ys, labels, masks, scored, ids, worms, ends = [], [], [], [], [], [], [], []
+    for rec_index, start, stop in segments:
+        p = prepared[rec_index]
+        last = np.arange(start + window - 1, stop - horizon, stride)
+        if labelled_only:
+            last = last[p.labels[last] >= 0]
+        if last.size == 0:
+            continue
+        offsets = np.arange(-window + 1, 1)
+        xs.append(p.traces[last[:, None] + offsets])
+        ys.append(p.traces[last[:, None] + np.arange(1, horizon + 1)] if horizon else
+                  np.zeros((last.size, 0, p.traces.shape[1]), dtype=np.float32))
+        labels.append(p.labels[last])
+        identity = np.array([vocabulary.get(n, UNKNOWN_IDENTITY) if n else UNKNOWN_IDENTITY
+                             for n in p.names])
+        masks.append(np.broadcast_to(p.mask, (last.size, p.mask.size)))
+        scored.append(np.broadcast_to(p.scored, (last.size, p.mask.size)))
+        ids.append(np.broadcast_to(identity, (last.size, p.mask.size)))
+        worms.append(np.full(last.size, rec_index))
+        ends.append(last)
+    if not xs:
+        raise WormGnnError("no complete window fits the requested part of the data")
+    cat = np.concatenate
+    return Windows(
+        x=torch.from_numpy(cat(xs)), y=torch.from_numpy(cat(ys)),
+        labels=torch.from_numpy(cat(labels)).long(), mask=torch.from_numpy(cat(masks)),
+        scored=torch.from_numpy(cat(scored)), ids=torch.from_numpy(cat(ids)).long(),
+        worm=torch.from_numpy(cat(worms)).long(), end=torch.from_numpy(cat(ends)).long(),
+    )
