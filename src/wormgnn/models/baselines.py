@@ -82,7 +82,7 @@ class Linear(WormModel):
             opt = torch.optim.LBFGS(self.head.parameters(), lr=1.0, max_iter=200,
                                     line_search_fn="strong_wolfe")
 
-            def closure():
+            def closure(opt=opt, decay=decay):
                 opt.zero_grad()
                 loss = loss_fn(self.head(x), y) + decay * self.head.weight.pow(2).sum()
                 loss.backward()
