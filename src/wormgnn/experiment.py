@@ -109,7 +109,7 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     train = windows(parts.train, profile.train_stride)
     val, test = windows(parts.val), windows(parts.test)
     task = TaskSpec(spec.task, profile.window, profile.horizon, prepared[0].traces.shape[1],
-                    vocab_size=len(vocabulary) + 1)
+                    identities=tuple(sorted(vocabulary, key=vocabulary.get)))
     torch.manual_seed(spec.seed)
     model = build_model(spec.model, task, profile.model_overrides)
     weights = None if forecast else class_weights(train.labels, task.n_classes)

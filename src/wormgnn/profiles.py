@@ -21,7 +21,7 @@ class Profile:
     horizon: int = 8
     batch_size: int = 128
     lr: float = 1e-3
-    finetune_lr: float = 3e-4
+    finetune_lr: float = 5e-4
     model_overrides: dict = field(default_factory=dict)
 
     def describe(self) -> dict:
@@ -29,9 +29,9 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4,
-                     model_overrides={"hidden": 64}),
-    "paper": Profile("paper", seeds=3, max_epochs=40, patience=6, train_stride=2),
+    "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4, lr=3e-3,
+                     model_overrides={"hidden": 32}),
+    "paper": Profile("paper", seeds=3, max_epochs=30, patience=5, train_stride=3, lr=2e-3),
     "tiny": Profile("tiny", seeds=1, max_epochs=2, patience=1, train_stride=8,
                     model_overrides={"hidden": 16}),
 }

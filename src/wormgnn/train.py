@@ -93,7 +93,7 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
         for index in _batches(len(train), cfg.batch_size, generator, device):
             batch = train.subset(index)
             optimizer.zero_grad(set_to_none=True)
-            value = loss(model(batch.x, batch.mask, batch.ids), batch)
+            value = loss(model(batch.x, batch.mask, batch.ids), batch) + getattr(model, "aux_loss", 0.0)
             value.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()

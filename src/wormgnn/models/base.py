@@ -23,7 +23,12 @@ class TaskSpec:
     horizon: int = 8
     n_neurons: int = 0
     n_classes: int = len(FINE_STATES)
-    vocab_size: int = 1
+    identities: tuple[str, ...] = ()
+    """Names of the learned identities 1..V (0 = unknown), for models that look names up."""
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.identities) + 1
 
     @property
     def forecast(self) -> bool:

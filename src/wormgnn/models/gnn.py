@@ -1,0 +1,256 @@
+"""Graph neural networks over neurons: relations inferred from activity (NRI-style), or fixed
+from the wiring diagram.
+
+Dense implementation: for N ≤ 302 neurons the fully connected graph is cheapest
+as ``(B, N, N, D)`` tensors. The first layer of every edge function is split as
+``A·h_i + B·h_j`` (two node-sized matmuls, then a broadcast add) instead of a
+matmul over concatenated pairs, and the second layer of the decoder's message
+function is applied after summing over senders, which is exact because it is linear.
+Edge ``(i, j)`` means "i acts on j": node j aggregates over senders i.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from wormgnn.models.base import TaskSpec, WormModel, register
+
+
+@dataclass(frozen=True)
+class GNNConfig:
+    hidden: int = 32
+    edge_types: int = 2
+    """Relation types including type 0 = no relation."""
+    identity_dim: int = 8
+    dropout: float = 0.1
+    tau: float = 1.0
+    gumbel: bool = False
+    """Sample relations with Gumbel-softmax while training (NRI); soft weights otherwise."""
+    sparsity: float = 0.0
+    """Weight of the mean relation probability in the loss (prefers few edges). Off by default:
+    from the start of training it drives every relation to zero before any becomes useful."""
+    recurrent: bool = False
+    """NRI's recurrent decoder (a GRU step per frame); see RelationDecoder for the cost."""
+    rounds: int = 2
+
+
+def _pair(a: nn.Linear, b: nn.Linear, h: torch.Tensor) -> torch.Tensor:
+    """A·h_i + B·h_j for every ordered pair: (B, N, D) → (B, N, N, D') without a pair matmul."""
+    return a(h).unsqueeze(2) + b(h).unsqueeze(1)
+
+
+def _masked_mean_over_senders(edges: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(B, N, N, D) over senders i (dim 1) weighted by the sender mask → (B, N, D)."""
+    weight = mask.to(edges.dtype)
+    summed = torch.einsum("bijd,bi->bjd", edges, weight)
+    return summed / weight.sum(dim=1).clamp(min=1.0)[:, None, None]
+
+
+class RelationalMessages(nn.Module):
+    """Per relation type k, each neuron receives the relation-weighted mean of its senders'
+    messages ``f_k(s_i)``: one ``(N × N) @ (N × D)`` product per type, no pair tensor.
+
+    Messages depend on the sender's state only (as in a graph convolution); the relation
+    weights carry the pair. This is what makes many rounds affordable on a CPU.
+    """
+
+    def __init__(self, hidden: int, edge_types: int):
+        super().__init__()
+        self.types = edge_types - 1  # type 0 carries no message
+        self.message = nn.Sequential(nn.Linear(hidden, hidden * self.types), nn.ELU())
+        self.hidden = hidden
+
+    @staticmethod
+    def adjacency(relations: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, K-1, receiver, sender), padding senders at zero, normalised by real neurons."""
+        real = mask.to(relations.dtype)
+        norm = real.sum(dim=1).clamp(min=1.0)[:, None, None, None]
+        return (relations[..., 1:] * real[:, :, None, None]).permute(0, 3, 2, 1) / norm
+
+    def forward(self, state: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
+        b, n, _ = state.shape
+        sent = self.message(state).view(b, n, self.types, self.hidden).transpose(1, 2)
+        return (adjacency @ sent).transpose(1, 2).reshape(b, n, self.types * self.hidden)
+
+
+class RelationDecoder(nn.Module):
+    """Node states updated with relation-weighted messages.
+
+    ``recurrent``: a GRU per neuron over every frame of the window, messages at each frame
+    (NRI's recurrent decoder; costs B·N·W·D² per window). Otherwise: a per-neuron encoding
+    of the whole window, then ``rounds`` residual message-passing rounds (W times cheaper).
+    """
+
+    def __init__(self, in_dim: int, window: int, hidden: int, edge_types: int, dropout: float,
+                 recurrent: bool, rounds: int):
+        super().__init__()
+        self.recurrent = recurrent
+        self.hidden = hidden
+        self.messages = RelationalMessages(hidden, edge_types)
+        width = hidden * (edge_types - 1)
+        self.drop = nn.Dropout(dropout)
+        if recurrent:
+            self.cell = nn.GRUCell(in_dim + width, hidden)
+        else:
+            self.encode = nn.Sequential(nn.Linear(window * in_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+            self.update = nn.ModuleList(
+                nn.Sequential(nn.Linear(hidden + width, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+                for _ in range(rounds))
+
+    def forward(self, inputs: torch.Tensor, relations: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """inputs (B, W, N, F); relations (B, N, N, K), zero off the graph and at padding."""
+        b, w, n, f = inputs.shape
+        adjacency = self.messages.adjacency(relations, mask)
+        if self.recurrent:
+            state = inputs.new_zeros(b * n, self.hidden)
+            for t in range(w):
+                received = self.messages(state.view(b, n, self.hidden), adjacency)
+                step = torch.cat([inputs[:, t], self.drop(received)], dim=-1).reshape(b * n, -1)
+                state = self.cell(step, state)
+            return state.view(b, n, self.hidden)
+        state = self.encode(inputs.permute(0, 2, 1, 3).reshape(b, n, w * f))
+        for update in self.update:
+            received = self.drop(self.messages(state, adjacency))
+            state = state + update(torch.cat([state, received], dim=-1))
+        return state
+
+
+class GraphModelBase(WormModel):
+    """Identity embeddings, the decoder and the two task heads, shared by both graph models."""
+
+    fixed_neurons = False
+    structure_agnostic = False
+
+    def __init__(self, spec: TaskSpec, config: GNNConfig, edge_types: int):
+        super().__init__(spec, config)
+        d = config.hidden
+        self.identity = nn.Embedding(max(spec.vocab_size, 1), config.identity_dim)
+        self.decoder = RelationDecoder(1 + config.identity_dim, spec.window, d, edge_types, config.dropout,
+                                       config.recurrent, config.rounds)
+        node = d + config.identity_dim
+        if spec.forecast:
+            self.head = nn.Sequential(nn.Linear(node, d), nn.GELU(), nn.Linear(d, spec.horizon))
+        else:
+            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, 1))
+            self.value = nn.Sequential(nn.Linear(node, d), nn.GELU())
+            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d, spec.n_classes))
+        self.aux_loss = torch.zeros(())
+
+    def relations(self, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, x, mask, ids, relations: torch.Tensor | None = None):
+        mask = mask.bool()
+        if relations is None:
+            relations = self.relations(x, mask, ids)
+        elif relations.shape[0] != x.shape[0]:
+            relations = relations.expand(x.shape[0], -1, -1, -1)
+        emb = self.identity(ids)
+        inputs = torch.cat([x.unsqueeze(-1), emb.unsqueeze(1).expand(-1, x.shape[1], -1, -1)], dim=-1)
+        state = torch.cat([self.decoder(inputs, relations, mask), emb], dim=-1)
+        if self.spec.forecast:
+            delta = self.head(state)  # (B, N, H)
+            return x[:, -1:, :] + delta.transpose(1, 2) * mask[:, None, :]
+        score = self.attend(state).squeeze(-1).masked_fill(~mask, float("-inf"))
+        pooled = torch.einsum("bn,bnd->bd", torch.softmax(score, dim=1), self.value(state))
+        return self.head(pooled)
+
+
+def _off_diagonal(mask: torch.Tensor) -> torch.Tensor:
+    """(B, N, N) true where both neurons are real and distinct."""
+    n = mask.shape[1]
+    eye = torch.eye(n, dtype=torch.bool, device=mask.device)
+    return mask[:, :, None] & mask[:, None, :] & ~eye
+
+
+@register("gnn", GNNConfig, "graph network that infers relations between neurons from their activity "
+          "(NRI-style encoder + recurrent relational decoder)")
+class RelationalGNN(GraphModelBase):
+    def __init__(self, spec: TaskSpec, config: GNNConfig):
+        super().__init__(spec, config, config.edge_types)
+        d, k = config.hidden, config.edge_types
+        self.node_in = nn.Sequential(nn.Linear(spec.window + config.identity_dim, d), nn.ELU(), nn.Linear(d, d))
+        self.edge1_a, self.edge1_b = nn.Linear(d, d), nn.Linear(d, d, bias=False)
+        self.node2 = nn.Sequential(nn.Linear(d, d), nn.ELU(), nn.Linear(d, d))
+        self.edge2_a, self.edge2_b = nn.Linear(d, d), nn.Linear(d, d, bias=False)
+        self.edge2_out = nn.Linear(d, k)
+        self.edge1_p, self.edge1_q = nn.Linear(d, d, bias=False), nn.Linear(d, d, bias=False)
+        self.bilinear_u = nn.Linear(d, d * (k - 1), bias=False)
+        self.bilinear_v = nn.Linear(d, d * (k - 1), bias=False)
+        # a learned prior per identity pair: named neurons keep their relations across worms
+        self.pair_prior = nn.Parameter(torch.zeros(spec.vocab_size, spec.vocab_size, k - 1))
+
+    def relation_logits(self, x, mask, ids) -> torch.Tensor:
+        """Encoder: node → edge → node → edge over the fully connected graph; (B, N, N, K).
+
+        Pair tensors only see additions, ELUs and the final D → K projection: the D × D
+        matmuls all act on nodes, which is what keeps N = 135 affordable on a CPU.
+        """
+        xn = (x - x.mean(dim=1, keepdim=True)).transpose(1, 2)  # each neuron's window, (B, N, W)
+        h = self.node_in(torch.cat([xn, self.identity(ids)], dim=-1))
+        # additive pair features plus a product term: correlations need multiplicative pairs
+        e = F.elu(_pair(self.edge1_a, self.edge1_b, h)) + self.edge1_p(h).unsqueeze(2) * self.edge1_q(h).unsqueeze(1)
+        v = self.node2(_masked_mean_over_senders(e, mask))
+        logits = self.edge2_out(F.elu(_pair(self.edge2_a, self.edge2_b, v) + e))
+        b, n, d = v.shape
+        u = self.bilinear_u(v).view(b, n, -1, d).transpose(1, 2)  # (B, K-1, N, D)
+        w = self.bilinear_v(v).view(b, n, -1, d).transpose(1, 2)
+        bilinear = (u @ w.transpose(-1, -2)).permute(0, 2, 3, 1) / d**0.5  # (B, N, N, K-1)
+        prior = self.pair_prior[ids[:, :, None], ids[:, None, :]]
+        prior = prior * ((ids[:, :, None] > 0) & (ids[:, None, :] > 0))[..., None].to(prior.dtype)
+        return torch.cat([logits[..., :1], logits[..., 1:] + bilinear + prior], dim=-1)
+
+    def relations(self, x, mask, ids):
+        logits = self.relation_logits(x, mask, ids)
+        if self.training and self.config.gumbel:
+            z = F.gumbel_softmax(logits, tau=self.config.tau, dim=-1)
+        else:
+            z = torch.softmax(logits / self.config.tau, dim=-1)
+        z = z * _off_diagonal(mask)[..., None].to(z.dtype)
+        if self.training:
+            self.aux_loss = self.config.sparsity * z[..., 1:].sum(-1).mean()
+        return z
+
+    @torch.no_grad()
+    def relation_strength(self, x, mask, ids) -> torch.Tensor:
+        """P(any relation) for each ordered pair, averaged over the given windows: (N, N)."""
+        was = self.training
+        self.eval()
+        z = self.relations(x, mask.bool(), ids)
+        self.train(was)
+        return z[..., 1:].sum(-1).mean(0)
+
+
+@dataclass(frozen=True)
+class ConnectomeGNNConfig:
+    hidden: int = 32
+    identity_dim: int = 8
+    dropout: float = 0.1
+    recurrent: bool = False
+    rounds: int = 2
+
+
+@register("gnn-connectome", ConnectomeGNNConfig, "the same relational decoder on the fixed Cook et al. "
+          "2019 wiring diagram (chemical and gap junctions as two relation types)")
+class ConnectomeGNN(GraphModelBase):
+    """Neurons without an identity (or unknown to the wiring diagram) get no edges."""
+
+    def __init__(self, spec: TaskSpec, config: ConnectomeGNNConfig):
+        super().__init__(spec, config, edge_types=3)
+        from wormgnn.connectome import load_connectome
+
+        names = [None, *spec.identities]
+        chemical, gap, _ = load_connectome().submatrices(names)
+        table = np.zeros((len(names), len(names), 3), dtype=np.float32)
+        table[..., 1] = np.log1p(chemical) / max(np.log1p(chemical).max(), 1e-6)
+        table[..., 2] = np.log1p(gap) / max(np.log1p(gap).max(), 1e-6)
+        self.register_buffer("table", torch.from_numpy(table))
+
+    def relations(self, x, mask, ids):
+        z = self.table[ids[:, :, None], ids[:, None, :]]
+        return z * _off_diagonal(mask)[..., None].to(z.dtype)

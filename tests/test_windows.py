@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import torch
+
+from wormgnn.data import Recording
+from wormgnn.data.states import FINE_STATES, KATO_STATES
+from wormgnn.errors import WormGnnError
+from wormgnn.windows import identity_vocabulary, make_windows, prepare, zscore
+
+
+def _rec(worm, names, frames=50, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(frames) % len(KATO_STATES)
+    return Recording(traces=rng.normal(3.0, 2.0, size=(frames, len(names))), neuron_names=names, fps=3.0,
+                     worm_id=worm, labels=labels, state_names=KATO_STATES)
+
+
+def test_zscore_per_neuron():
+    z = zscore(np.random.default_rng(0).normal(5, 3, size=(200, 4)))
+    np.testing.assert_allclose(z.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(z.std(0), 1, atol=1e-4)
+
+
+def test_shared_set_orders_names_identically():
+    a = _rec("a", ["AVAL", None, "RIML", "SMDVR"])
+    b = _rec("b", ["SMDVR", "AVAL", "RIML", None, None], seed=1)
+    pa, pb = prepare([a, b], "shared")
+    assert pa.names == pb.names == ["AVAL", "RIML", "SMDVR"]
+    col = b.neuron_names.index("SMDVR")
+    np.testing.assert_allclose(pb.traces[:, 2], zscore(b.traces)[:, col], rtol=1e-5)
+    assert pa.scored.all()
+
+
+def test_all_set_pads_and_masks():
+    a = _rec("a", ["AVAL", None, "RIML"])
+    b = _rec("b", ["RIML", "AVAL", None, None, "XYZ"], seed=1)
+    pa, pb = prepare([a, b], "all")
+    assert pa.traces.shape[1] == pb.traces.shape[1] == 5
+    assert pa.mask.tolist() == [True, True, True, False, False]
+    assert (pa.traces[:, 3:] == 0).all()
+    assert pa.scored.tolist() == [True, False, True, False, False]
+    vocab = identity_vocabulary([pa])
+    assert set(vocab) == {"AVAL", "RIML"} and 0 not in vocab.values()
+
+
+def test_windows_contents_and_segments():
+    rec = _rec("a", ["AVAL", "RIML"], frames=40)
+    (p,) = prepare([rec], "shared")
+    w = make_windows([p], [(0, 5, 30)], window=4, horizon=3, stride=2)
+    ends = w.end.numpy()
+    assert ends[0] == 5 + 3 and ends[-1] <= 30 - 3 - 1 and np.all(np.diff(ends) == 2)
+    k = 2
+    t = int(ends[k])
+    np.testing.assert_array_equal(w.x[k].numpy(), p.traces[t - 3:t + 1])
+    np.testing.assert_array_equal(w.y[k].numpy(), p.traces[t + 1:t + 4])
+    assert int(w.labels[k]) == p.labels[t]
+
+
+def test_labelled_only_drops_unscored_frames():
+    rec = _rec("a", ["AVAL"], frames=60)
+    (p,) = prepare([rec], "shared")
+    w = make_windows([p], [(0, 0, 60)], window=4, horizon=0, labelled_only=True)
+    assert (w.labels >= 0).all() and (w.labels < len(FINE_STATES)).all()
+    nostate = KATO_STATES.index("nostate")
+    assert not np.isin(w.end.numpy() % len(KATO_STATES), [nostate]).any()
+
+
+def test_errors():
+    with pytest.raises(WormGnnError, match="unknown neuron set"):
+        prepare([_rec("a", ["AVAL"])], "some")
+    with pytest.raises(WormGnnError, match="shared' set is empty"):
+        prepare([_rec("a", ["AVAL"]), _rec("b", ["RIML"])], "shared")
+    (p,) = prepare([_rec("a", ["AVAL"])], "shared")
+    with pytest.raises(WormGnnError, match="no complete window"):
+        make_windows([p], [(0, 0, 5)], window=4, horizon=3)
+    assert isinstance(torch.zeros(1), torch.Tensor)
