@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
-
 from toys import toy_windows
+
 from wormgnn.errors import WormGnnError
 from wormgnn.metrics import classification_metrics, forecast_metrics
 from wormgnn.models import REGISTRY, TaskSpec, build_model

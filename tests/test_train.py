@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from toys import toy_windows
+
 from wormgnn.errors import WormGnnError
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.train import TrainConfig, fit, predict, resolve_device

@@ -170,6 +170,44 @@ def benchmark_cmd(
         raise typer.Exit(1)
 
 
+@app.command("graph")
+def graph_cmd(
+    data: Path = typer.Option(None, "--data", help="Recording file or folder (default: 5 simulated worms)."),
+    out: Path = typer.Option(Path("runs/graph"), "--out", help="Folder for relations/*.csv and graph.json."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
+    profile: str = typer.Option("quick", "--profile", help="quick or paper."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+) -> None:
+    """Relations the GNN infers between neurons, per worm, against the wiring diagram."""
+    from wormgnn.experiment import sim_source
+    from wormgnn.graph import run_graph
+    from wormgnn.profiles import get_profile
+    from wormgnn.store import ResultStore
+    from wormgnn.train import resolve_device
+    from wormgnn.windows import NEURON_SETS
+
+    if neurons not in NEURON_SETS:
+        raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    get_profile(profile)
+    if data is not None and not data.exists():
+        raise WormGnnError(f"{data}: no such file or directory")
+    ResultStore(out)  # validates and creates the folder
+    result = run_graph(str(data) if data else sim_source(5, 0), out, neurons, profile, seed,
+                       resolve_device(device))
+    for worm in result["worms"]:
+        c = worm["connectome"]
+        line = (f"{worm['worm']}: {worm['neurons']} neurons; connectome AUROC {c['auroc']:.3f}, "
+                f"AUPRC {c['auprc']:.3f} (density {c['edge_density']:.3f}, {c['neurons']} identified)")
+        if "ground_truth" in worm:
+            g = worm["ground_truth"]
+            line += f"; ground truth AUROC {g['auroc']:.3f}, AUPRC {g['auprc']:.3f}"
+        typer.echo(line)
+    typer.echo(f"consistency between worms (Pearson r over shared pairs): "
+               f"{result['consistency']['mean_correlation']:.3f}")
+    typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}")
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2 (usage errors too, via click)."""
     warnings.showwarning = _show_warning

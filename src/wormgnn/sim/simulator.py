@@ -118,7 +118,7 @@ def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndar
     for t in range(frames):
         total = rate @ coupling + drive[t] + bias
         state += dt / tau * (-state + total) + noise[t]
-        rate = np.tanh(np.maximum(state, 0.0))
+        rate = np.tanh(state)  # graded, signed: C. elegans neurons mostly do not spike
         calcium += ca_decay * (rate - calcium)
         out[t] = calcium
     # which neurons this worm's recording caught, and which of them were identified

@@ -1,0 +1,181 @@
+"""The relations a graph model inferred, held against the wiring diagram and ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from wormgnn.connectome import load_connectome
+from wormgnn.windows import Prepared, make_windows
+
+
+def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Probability that a true edge outscores a non-edge (ties count half)."""
+    from scipy.stats import rankdata
+
+    positive = positive.astype(bool)
+    pos, neg = int(positive.sum()), int((~positive).sum())
+    if pos == 0 or neg == 0:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def auprc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Average precision: the mean precision at the rank of each true edge."""
+    positive = positive.astype(bool)
+    if positive.sum() == 0:
+        return float("nan")
+    order = np.argsort(-scores, kind="stable")
+    hits = positive[order]
+    precision = np.cumsum(hits) / np.arange(1, hits.size + 1)
+    return float(precision[hits].mean())
+
+
+@torch.no_grad()
+def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], window: int,
+                    stride: int = 4, batch_size: int = 256, device: str = "cpu") -> np.ndarray:
+    """Mean P(any relation i → j) over a recording's windows, among its real neurons."""
+    windows = make_windows([prepared], [(0, 0, prepared.traces.shape[0])], window, 0, stride, vocabulary)
+    n = int(prepared.mask.sum())
+    total = torch.zeros(n, n, dtype=torch.float64)
+    model.eval()
+    for start in range(0, len(windows), batch_size):
+        batch = windows.subset(torch.arange(start, min(start + batch_size, len(windows)))).to(device)
+        strength = model.relation_strength(batch.x, batch.mask, batch.ids).cpu().double()
+        total += strength[:n, :n] * len(batch)
+    return (total / len(windows)).numpy()
+
+
+def _off_diagonal(n: int) -> np.ndarray:
+    return ~np.eye(n, dtype=bool)
+
+
+def connectome_agreement(strength: np.ndarray, names: list[str | None]) -> dict:
+    """AUROC / AUPRC of inferred i → j against chemical ∪ gap junction, identified neurons only."""
+    conn = load_connectome()
+    keep = [i for i, n in enumerate(names) if n and conn.index([n])[0] >= 0]
+    sub_names = [names[i] for i in keep]
+    chemical, gap, _ = conn.submatrices(sub_names)
+    truth = (chemical > 0) | (gap > 0)
+    s = strength[np.ix_(keep, keep)]
+    off = _off_diagonal(len(keep))
+    return {"neurons": len(keep), "edges": int(truth[off].sum()),
+            "auroc": auroc(s[off], truth[off]), "auprc": auprc(s[off], truth[off]),
+            "edge_density": float(truth[off].mean()) if off.any() else float("nan")}
+
+
+def ground_truth_agreement(strength: np.ndarray, coupling: np.ndarray) -> dict:
+    off = _off_diagonal(strength.shape[0])
+    truth = coupling != 0
+    return {"auroc": auroc(strength[off], truth[off]), "auprc": auprc(strength[off], truth[off]),
+            "edge_density": float(truth[off].mean())}
+
+
+def consistency(strengths: list[np.ndarray], names: list[list[str | None]]) -> dict:
+    """Pearson correlation of inferred strengths between worms, over ordered pairs of named
+    neurons present in both: do different worms give the same graph?"""
+    values = []
+    for a in range(len(strengths)):
+        for b in range(a + 1, len(strengths)):
+            common = sorted({n for n in names[a] if n} & {n for n in names[b] if n})
+            if len(common) < 3:
+                continue
+            ia = [names[a].index(n) for n in common]
+            ib = [names[b].index(n) for n in common]
+            off = _off_diagonal(len(common))
+            sa = strengths[a][np.ix_(ia, ia)][off]
+            sb = strengths[b][np.ix_(ib, ib)][off]
+            if sa.std() > 0 and sb.std() > 0:
+                values.append(float(np.corrcoef(sa, sb)[0, 1]))
+    return {"mean_correlation": float(np.mean(values)) if values else float("nan"), "pairs": len(values)}
+
+
+def _truths_for(source: str, recordings) -> list[np.ndarray | None]:
+    """Ground-truth couplings: known in memory for built-in worms, or ground_truth/*.csv beside
+    simulated NWB files (as written by ``wormgnn data simulate``)."""
+    from pathlib import Path
+
+    from wormgnn.experiment import SIM_PREFIX
+    from wormgnn.sim.io import neuron_labels, read_matrix_csv
+
+    if source.startswith(SIM_PREFIX):
+        from wormgnn.sim import simulate
+
+        params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
+        return list(simulate(worms=int(params["worms"]), seed=int(params["seed"]))[1])
+    folder = Path(source) if Path(source).is_dir() else Path(source).parent
+    truths = []
+    for rec in recordings:
+        path = folder / "ground_truth" / f"{rec.worm_id}.csv"
+        if not path.exists():
+            truths.append(None)
+            continue
+        labels, matrix = read_matrix_csv(path)
+        truths.append(matrix if labels == neuron_labels(rec) else None)
+    return truths
+
+
+def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
+              device: str = "cpu", task: str = "forecast") -> dict:
+    """Train ``gnn`` on every worm (within-worm split, early stopping on validation), then
+    write each worm's inferred relations and how they agree with the connectome, with each
+    other, and (simulated worms) with the true coupling."""
+    import json
+    from pathlib import Path
+
+    from wormgnn.experiment import load_dataset
+    from wormgnn.models import TaskSpec, build_model
+    from wormgnn.models.baselines import class_weights
+    from wormgnn.persist import save_model
+    from wormgnn.profiles import get_profile
+    from wormgnn.sim.io import write_matrix_csv
+    from wormgnn.splits import plan
+    from wormgnn.store import atomic_write_text
+    from wormgnn.train import TrainConfig, fit
+    from wormgnn.windows import identity_vocabulary, prepare
+
+    out = Path(out)
+    profile = get_profile(profile_name)
+    recordings = list(load_dataset(source))
+    prepared = prepare(recordings, neurons)
+    parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings],
+                 gap=profile.window)
+    vocabulary = identity_vocabulary(prepared)
+    forecast = task == "forecast"
+    horizon = profile.horizon if forecast else 0
+    train = make_windows(prepared, parts.train, profile.window, horizon, profile.train_stride, vocabulary,
+                         labelled_only=not forecast)
+    val = make_windows(prepared, parts.val, profile.window, horizon, 1, vocabulary, labelled_only=not forecast)
+    spec = TaskSpec(task, profile.window, profile.horizon, prepared[0].traces.shape[1],
+                    identities=tuple(sorted(vocabulary, key=vocabulary.get)))
+    torch.manual_seed(seed)
+    model = build_model("gnn", spec, profile.model_overrides)
+    weights = None if forecast else class_weights(train.labels, spec.n_classes)
+    cfg = TrainConfig(lr=profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
+                      patience=profile.patience, device=device)
+    log = fit(model, train, val, cfg, seed, weights)
+    save_model(model, out / "model.pt", "gnn", neurons=neurons, vocabulary=vocabulary, source=source)
+    truths = _truths_for(source, recordings)
+    worms, strengths, names = [], [], []
+    for rec, prep, truth in zip(recordings, prepared, truths, strict=True):
+        strength = infer_relations(model, prep, vocabulary, profile.window, device=device)
+        n = strength.shape[0]
+        if neurons == "shared":
+            rec_index = [rec.neuron_names.index(nm) for nm in prep.names[:n]]
+        else:
+            rec_index = list(range(n))
+        labels = [rec.neuron_names[i] or f"#{i}" for i in rec_index]
+        write_matrix_csv(strength, labels, out / "relations" / f"{rec.worm_id}.csv")
+        entry = {"worm": rec.worm_id, "neurons": n,
+                 "connectome": connectome_agreement(strength, [rec.neuron_names[i] for i in rec_index])}
+        if truth is not None:
+            entry["ground_truth"] = ground_truth_agreement(strength, truth[np.ix_(rec_index, rec_index)])
+        worms.append(entry)
+        strengths.append(strength)
+        names.append([rec.neuron_names[i] for i in rec_index])
+    result = {"source": source, "neurons": neurons, "profile": profile_name, "seed": seed,
+              "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
+              "worms": worms, "consistency": consistency(strengths, names)}
+    atomic_write_text(out / "graph.json", json.dumps(result, indent=1))
+    return result
