@@ -1,0 +1,114 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from wormgnn.benchmark import BenchmarkConfig, plan_runs
+from wormgnn.errors import WormGnnError
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    folder = tmp_path_factory.mktemp("tiny")
+    recs, _ = simulate(worms=3, seed=2, duration_s=150)
+    for rec in recs:
+        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    return folder
+
+
+def _cli(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "wormgnn.cli", "benchmark", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_plan_counts_and_skips(tiny_data):
+    cfg = BenchmarkConfig(data=str(tiny_data), profile="tiny", models=("persistence", "linear", "gnn"),
+                          neurons=("shared", "all"), splits=("lowo", "within"), seeds=2)
+    specs = plan_runs(cfg)
+    # forecast: 3+1 folds × (persistence, linear on shared; gnn on shared and all) × 2 seeds
+    # behavior: 4 folds × (linear shared; gnn shared, all) × 2 seeds
+    assert len(specs) == 4 * 4 * 2 + 4 * 3 * 2
+    assert len({s.key for s in specs}) == len(specs)
+    assert any("need a fixed neuron set" in n for n in cfg.notes)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"models": ("linear", "transformer")}, "unknown model 'transformer'"),
+    ({"tasks": ("dance",)}, "unknown task"),
+    ({"splits": ("kfold",)}, "unknown split"),
+    ({"neurons": ("some",)}, "unknown neuron set"),
+    ({"profile": "huge"}, "unknown profile"),
+])
+def test_bad_options(tiny_data, change, message):
+    with pytest.raises(WormGnnError, match=message):
+        plan_runs(BenchmarkConfig(data=str(tiny_data), **{"profile": "tiny", **change}))
+
+
+def test_split_needing_more_worms(tmp_path, tiny_data):
+    single = tmp_path / "one"
+    single.mkdir()
+    first = sorted(tiny_data.glob("*.nwb"))[0]
+    (single / first.name).write_bytes(first.read_bytes())
+    with pytest.raises(WormGnnError, match="needs at least 2 worms"):
+        plan_runs(BenchmarkConfig(data=str(single), profile="tiny", splits=("lowo",)))
+
+
+def test_cli_end_to_end_then_resume(tmp_path, tiny_data):
+    out = tmp_path / "run"
+    args = ["--data", str(tiny_data), "--profile", "tiny", "--models", "persistence,linear,mlp",
+            "--out", str(out), "--workers", "2", "--split", "lowo", "--no-report"]
+    proc = _cli(*args)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 3 * 3 + 3 * 2  # forecast: 3 models × 3 folds; behavior: 2 models × 3 folds
+    assert {r["model"] for r in rows} == {"persistence", "linear", "mlp"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["groups"] and "## behavior — lowo" in (out / "summary.md").read_text()
+    assert "## forecast — lowo" in stdout
+    again = _cli(*args)
+    stdout, _ = again.communicate(timeout=600)
+    assert again.returncode == 0 and "(15 already done)" in stdout
+    assert len((out / "results.jsonl").read_text().splitlines()) == 15
+
+
+def test_killed_sweep_resumes_without_duplicates_or_losses(tmp_path, tiny_data):
+    out = tmp_path / "run"
+    args = ["--data", str(tiny_data), "--profile", "tiny", "--models", "linear,lstm", "--out", str(out),
+            "--workers", "1", "--split", "lowo", "--split", "within", "--seeds", "2", "--no-report"]
+    proc = _cli(*args, start_new_session=True)
+    results = out / "results.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if results.exists() and len(results.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    before = len(results.read_text().splitlines())
+    assert 3 <= before < 32
+    resumed = _cli(*args)
+    stdout, stderr = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, stderr
+    keys = [json.loads(line)["key"] for line in results.read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 2 * 4 * 2 * 2  # tasks × folds × models × seeds
+    assert f"({before} already done)" in stdout
+
+
+def test_cli_bad_options_exit_2(tmp_path, tiny_data):
+    blocker = tmp_path / "results_file"
+    blocker.write_text("keep")
+    for extra, message in ((["--models", "nope"], "unknown model"), (["--task", "dance"], "unknown task"),
+                           (["--out", str(blocker)], "not a folder")):
+        args = ["--data", str(tiny_data), "--profile", "tiny", "--out", str(tmp_path / "o"), *extra]
+        proc = _cli(*args)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and message in stderr and "Traceback" not in stderr
+    assert blocker.read_text() == "keep"
