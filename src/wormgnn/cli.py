@@ -208,6 +208,60 @@ def graph_cmd(
     typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}")
 
 
+@app.command("train")
+def train_cmd(
+    data: Path = typer.Option(..., "--data", help="Recording file or folder to train on."),
+    task: str = typer.Option(..., "--task", help="forecast or behavior."),
+    model: str = typer.Option("gnn", "--model", help="Model name (see the benchmark's models)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the trained model (.pt)."),
+    exclude_worm: list[str] = typer.Option(None, "--exclude-worm", help="Worm id to hold out (repeatable)."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
+    profile: str = typer.Option("quick", "--profile", help="quick or paper."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    overwrite: bool = typer.Option(False, help="Replace an existing model file."),
+) -> None:
+    """Train one model on every worm of a file (or all but the excluded ones) and save it."""
+    from wormgnn.api import Model
+    from wormgnn.data import load
+
+    if task not in ("forecast", "behavior"):
+        raise WormGnnError(f"--task {task}: unknown task (known: forecast, behavior)")
+    if out.exists() and not overwrite:
+        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    recordings = load(data)
+    ids = [r.worm_id for r in recordings]
+    unknown = [w for w in exclude_worm or [] if w not in ids]
+    if unknown:
+        raise WormGnnError(f"--exclude-worm {unknown[0]}: no such worm in {data} (worms: {', '.join(ids)})")
+    keep = [r for r in recordings if r.worm_id not in set(exclude_worm or [])]
+    if not keep:
+        raise WormGnnError("every worm is excluded: nothing to train on")
+    trained = Model(model, task, neurons, profile, seed, device).fit(keep)
+    trained.save(out)
+    typer.echo(f"trained {model} ({task}, {neurons} neurons) on {len(keep)} worm(s); saved {out}")
+
+
+@app.command("predict")
+def predict_cmd(
+    model: Path = typer.Option(..., "--model", help="A model file written by 'wormgnn train'."),
+    data: Path = typer.Option(..., "--data", help="Recording file or folder to decode."),
+    out: Path = typer.Option(..., "--out", help="CSV to write (one row per frame)."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    overwrite: bool = typer.Option(False, help="Replace an existing CSV."),
+) -> None:
+    """Per frame: the decoded state and its probabilities, or the forecast of every neuron."""
+    from wormgnn.api import Model, write_predictions
+    from wormgnn.data import load
+
+    if out.exists() and not overwrite:
+        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    trained = Model.load(model, device)
+    recordings = load(data)
+    write_predictions(trained, recordings, out)
+    typer.echo(f"wrote {out} ({len(recordings)} worm(s), model {trained.name}, {trained.task})")
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2 (usage errors too, via click)."""
     warnings.showwarning = _show_warning

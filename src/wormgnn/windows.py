@@ -38,14 +38,21 @@ def zscore(traces: np.ndarray) -> np.ndarray:
     return ((traces - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
 
 
-def prepare(recordings: list[Recording], neurons: str) -> list[Prepared]:
-    """Lay every recording on one neuron axis: the shared names, or all neurons padded."""
+def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None = None,
+            width: int | None = None, allow_missing: bool = False) -> list[Prepared]:
+    """Lay every recording on one neuron axis: the shared names, or all neurons padded.
+
+    ``shared`` fixes the names (a trained model's); a recording lacking one of them is
+    refused unless ``allow_missing`` (graph models mask the missing neuron out).
+    """
     if neurons not in NEURON_SETS:
         raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
-    shared = shared_names(recordings)
+    shared = list(shared) if shared is not None else shared_names(recordings)
     if not shared:
         raise WormGnnError("no neuron is identified in every worm: the 'shared' set is empty")
-    width = len(shared) if neurons == "shared" else max(r.n_neurons for r in recordings)
+    widest = max(r.n_neurons for r in recordings)
+    if width is None:
+        width = len(shared) if neurons == "shared" else widest
     out = []
     for rec in recordings:
         z = zscore(rec.traces)
@@ -54,13 +61,21 @@ def prepare(recordings: list[Recording], neurons: str) -> list[Prepared]:
         traces = np.zeros((rec.frames, width), dtype=np.float32)
         mask = np.zeros(width, dtype=bool)
         if neurons == "shared":
-            cols = [rec.neuron_names.index(n) for n in shared]
+            missing = [n for n in shared if n not in rec.neuron_names]
+            if missing and not allow_missing:
+                raise WormGnnError(f"{rec.source or rec.worm_id}: worm {rec.worm_id} lacks neuron(s) "
+                                   f"{', '.join(missing)} that the model needs")
+            present = [i for i, n in enumerate(shared) if n in rec.neuron_names]
+            traces[:, present] = z[:, [rec.neuron_names.index(shared[i]) for i in present]]
+            mask[present] = True
             names: list[str | None] = list(shared)
         else:
-            cols = list(range(rec.n_neurons))
+            if rec.n_neurons > width:
+                raise WormGnnError(f"{rec.source or rec.worm_id}: {rec.n_neurons} neurons, the model takes "
+                                   f"at most {width}")
+            traces[:, : rec.n_neurons] = z
+            mask[: rec.n_neurons] = True
             names = list(rec.neuron_names) + [None] * (width - rec.n_neurons)
-        traces[:, : len(cols)] = z[:, cols]
-        mask[: len(cols)] = True
         scored = np.array([n in shared for n in names]) & mask
         out.append(Prepared(rec.worm_id, traces, mask, scored, names, labels))
     return out

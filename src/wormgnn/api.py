@@ -1,0 +1,168 @@
+"""The Python face, mirroring the CLI: ``Model(...).fit(recordings)``, ``.predict(recording)``,
+``.save(path)``, ``Model.load(path)``, and ``benchmark(...)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from wormgnn.data import Recording
+from wormgnn.data.states import COARSE_STATES, FINE_STATES, fine_to_coarse_matrix
+from wormgnn.errors import WormGnnError
+from wormgnn.models import TaskSpec, build_model, model_entry
+from wormgnn.models.baselines import class_weights
+from wormgnn.persist import load_model, save_model
+from wormgnn.profiles import get_profile
+from wormgnn.splits import LOWO_VAL_FRACTION
+from wormgnn.train import TrainConfig, fit, predict, resolve_device
+from wormgnn.windows import identity_vocabulary, make_windows, prepare
+
+
+class Model:
+    """A model trained on whole worms (last 15% of each validates), ready for new worms."""
+
+    def __init__(self, name: str = "gnn", task: str = "behavior", neurons: str = "shared",
+                 profile: str = "quick", seed: int = 0, device: str = "cpu", **overrides):
+        entry = model_entry(name)
+        if task not in entry.cls.tasks:
+            raise WormGnnError(f"model '{name}' does not do the {task} task")
+        if neurons == "all" and entry.cls.fixed_neurons:
+            raise WormGnnError(f"model '{name}' needs a fixed neuron set: use --neurons shared")
+        self.name, self.task, self.neurons, self.seed = name, task, neurons, seed
+        self.profile = get_profile(profile)
+        self.device = resolve_device(device)
+        self.overrides = {**self.profile.model_overrides, **overrides}
+        self.module = None
+        self.shared: list[str] = []
+        self.vocabulary: dict[str, int] = {}
+        self.width = 0
+        self.trained_on: list[str] = []
+
+    @property
+    def forecast(self) -> bool:
+        return self.task == "forecast"
+
+    def fit(self, recordings: list[Recording]) -> Model:
+        p = self.profile
+        if not self.forecast and any(r.labels is None for r in recordings):
+            raise WormGnnError("behavior needs recordings with behavioral states")
+        prepared = prepare(recordings, self.neurons)
+        self.shared = [n for n in prepared[0].names if n] if self.neurons == "shared" else []
+        self.width = prepared[0].traces.shape[1]
+        self.vocabulary = identity_vocabulary(prepared)
+        horizon = p.horizon if self.forecast else 0
+        cuts = [int(round(r.frames * (1 - LOWO_VAL_FRACTION))) for r in recordings]
+        train = make_windows(prepared, [(i, 0, c) for i, c in enumerate(cuts)], p.window, horizon,
+                             p.train_stride, self.vocabulary, labelled_only=not self.forecast)
+        val = make_windows(prepared, [(i, c + p.window, r.frames) for i, (c, r) in enumerate(zip(cuts, recordings,
+                                                                                               strict=True))],
+                           p.window, horizon, 1, self.vocabulary, labelled_only=not self.forecast)
+        spec = TaskSpec(self.task, p.window, p.horizon, self.width,
+                        identities=tuple(sorted(self.vocabulary, key=self.vocabulary.get)))
+        torch.manual_seed(self.seed)
+        self.module = build_model(self.name, spec, self.overrides)
+        weights = None if self.forecast else class_weights(train.labels, spec.n_classes)
+        cfg = TrainConfig(lr=p.lr, batch_size=p.batch_size, max_epochs=p.max_epochs, patience=p.patience,
+                          device=self.device)
+        fit(self.module, train, val, cfg, self.seed, weights)
+        self.trained_on = [r.worm_id for r in recordings]
+        return self
+
+    def _require_fitted(self) -> None:
+        if self.module is None:
+            raise WormGnnError("the model is not trained yet: call fit() first")
+
+    def _prepare(self, recording: Recording):
+        if self.neurons == "shared":
+            present = [n for n in self.shared if n in recording.neuron_names]
+            if not present:
+                raise WormGnnError(f"{recording.source or recording.worm_id}: worm {recording.worm_id} has none of "
+                                   f"the model's {len(self.shared)} neurons ({', '.join(self.shared[:5])}, ...)")
+            missing = [n for n in self.shared if n not in recording.neuron_names]
+            if missing:
+                import warnings
+
+                from wormgnn.data.cleaning import DataWarning
+
+                how = "masked out" if not self.module.fixed_neurons else "filled with their mean (zero)"
+                warnings.warn(f"{recording.source or recording.worm_id}: worm {recording.worm_id} lacks "
+                              f"{len(missing)} of the model's neurons ({', '.join(missing)}); {how}",
+                              DataWarning, stacklevel=2)
+            return prepare([recording], "shared", shared=self.shared, allow_missing=True)[0]
+        return prepare([recording], "all", width=self.width)[0]
+
+    def predict(self, recording: Recording) -> dict:
+        """Per frame from frame W-1 on: state probabilities (behavior) or the next H frames."""
+        self._require_fitted()
+        p = self.profile
+        prep = self._prepare(recording)
+        windows = make_windows([prep], [(0, 0, recording.frames)], p.window, 0, 1, self.vocabulary)
+        out = predict(self.module, windows)
+        frames = windows.end.numpy()
+        if self.forecast:
+            names = [n or f"#{i}" for i, n in enumerate(prep.names)]
+            keep = prep.mask
+            return {"frames": frames, "forecast": out[:, :, keep], "neurons": [n for n, k in zip(names, keep,
+                                                                                                  strict=True) if k]}
+        return {"frames": frames, "probabilities": out, "states": [FINE_STATES[i] for i in out.argmax(1)],
+                "coarse": [COARSE_STATES[i] for i in (out @ fine_to_coarse_matrix()).argmax(1)]}
+
+    def save(self, path: str | Path) -> Path:
+        self._require_fitted()
+        return save_model(self.module, path, self.name, task=self.task, neurons=self.neurons,
+                          shared=self.shared, vocabulary=self.vocabulary, width=self.width,
+                          profile=self.profile.name, seed=self.seed, trained_on=self.trained_on)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> Model:
+        module, payload = load_model(path, resolve_device(device))
+        meta = payload["meta"]
+        model = cls(payload["model"], meta["task"], meta["neurons"], meta["profile"], meta["seed"], device)
+        model.module, model.shared, model.vocabulary = module, meta["shared"], meta["vocabulary"]
+        model.width, model.trained_on = meta["width"], meta["trained_on"]
+        model.version = payload["version"]
+        return model
+
+
+def write_predictions(model: Model, recordings: list[Recording], path: Path) -> Path:
+    """One CSV for every worm: worm, frame, time and the decoded state with its probabilities,
+    or the forecast of each neuron at every horizon (z-scored units). Written atomically."""
+    import csv
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        header_written = False
+        for rec in recordings:
+            result = model.predict(rec)
+            if model.forecast:
+                h = result["forecast"].shape[1]
+                header = ["worm", "frame", "time_s"] + [f"{n}@+{k + 1}" for n in result["neurons"] for k in range(h)]
+            else:
+                header = ["worm", "frame", "time_s", "state", "coarse_state"] + [f"p_{s}" for s in FINE_STATES]
+            if not header_written:
+                writer.writerow(header)
+                header_written = True
+            for i, frame in enumerate(result["frames"]):
+                lead = [rec.worm_id, int(frame), f"{frame / rec.fps:.3f}"]
+                if model.forecast:
+                    values = result["forecast"][i].T.reshape(-1)
+                    writer.writerow(lead + [f"{v:.5g}" for v in values])
+                else:
+                    writer.writerow(lead + [result["states"][i], result["coarse"][i]]
+                                    + [f"{v:.5f}" for v in result["probabilities"][i]])
+    os.replace(tmp, path)
+    return path
+
+
+def benchmark(data: str | None = None, out: str | Path = "runs/benchmark", **options) -> dict:
+    """``wormgnn benchmark`` from Python; options as BenchmarkConfig's fields."""
+    from wormgnn.benchmark import BenchmarkConfig, run_benchmark
+
+    return run_benchmark(BenchmarkConfig(data=data, out=Path(out), **options), progress=False)
+
+
+__all__ = ["Model", "benchmark", "write_predictions"]

@@ -1,0 +1,89 @@
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from wormgnn import Model, load
+from wormgnn.data import Recording
+from wormgnn.errors import WormGnnError
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    folder = tmp_path_factory.mktemp("api")
+    recs, _ = simulate(worms=3, seed=4, duration_s=120)
+    for rec in recs:
+        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    return folder, recs
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "wormgnn.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name, task", [("gnn", "behavior"), ("lstm", "forecast")])
+def test_fit_predict_save_load(tmp_path, tiny_file, name, task):
+    _, recs = tiny_file
+    model = Model(name, task, profile="tiny").fit(recs[:2])
+    before = model.predict(recs[2])
+    loaded = Model.load(model.save(tmp_path / "m.pt"))
+    after = loaded.predict(recs[2])
+    key = "probabilities" if task == "behavior" else "forecast"
+    np.testing.assert_array_equal(before[key], after[key])
+    assert before["frames"][0] == 15 and len(before["frames"]) == recs[2].frames - 15
+    assert loaded.version and loaded.trained_on == [r.worm_id for r in recs[:2]]
+
+
+def test_cli_train_then_predict(tmp_path, tiny_file):
+    folder, recs = tiny_file
+    model_path = tmp_path / "model.pt"
+    held = recs[2].worm_id
+    result = _cli("train", "--data", str(folder), "--task", "behavior", "--model", "mlp", "--profile", "tiny",
+                  "--exclude-worm", held, "--out", str(model_path))
+    assert result.returncode == 0, result.stderr
+    assert "on 2 worm(s)" in result.stdout
+    single = tmp_path / "held"
+    single.mkdir()
+    (single / f"{held}.nwb").write_bytes((folder / f"{held}.nwb").read_bytes())
+    pred = tmp_path / "pred.csv"
+    result = _cli("predict", "--model", str(model_path), "--data", str(single), "--out", str(pred))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(pred)))
+    assert len(rows) == recs[2].frames - 15
+    assert rows[0]["worm"] == held and rows[0]["state"] in {"fwd", "slow", "dt", "vt", "rev1", "rev2", "revsus"}
+    probs = np.array([[float(r[k]) for k in r if k.startswith("p_")] for r in rows])
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-3)
+    again = _cli("predict", "--model", str(model_path), "--data", str(single), "--out", str(pred))
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_predict_refuses_incompatible_recording(tmp_path, tiny_file):
+    folder, recs = tiny_file
+    model_path = tmp_path / "model.pt"
+    assert _cli("train", "--data", str(folder), "--task", "forecast", "--model", "linear", "--profile", "tiny",
+                "--out", str(model_path)).returncode == 0
+    stranger = Recording(traces=np.random.default_rng(0).normal(size=(100, 3)), neuron_names=["ASHL", None, "PVDR"],
+                         fps=3.0, worm_id="stranger")
+    from wormgnn.data.nwb import write_nwb
+
+    write_nwb(stranger, tmp_path / "stranger.nwb")
+    result = _cli("predict", "--model", str(model_path), "--data", str(tmp_path / "stranger.nwb"),
+                  "--out", str(tmp_path / "p.csv"))
+    assert result.returncode == 2 and "stranger" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "p.csv").exists()
+    bad = _cli("predict", "--model", str(tmp_path / "stranger.nwb"), "--data", str(folder), "--out", str(tmp_path / "q.csv"))
+    assert bad.returncode == 2 and "not a wormgnn model file" in bad.stderr
+
+
+def test_model_argument_errors(tiny_file):
+    _, recs = tiny_file
+    with pytest.raises(WormGnnError, match="fixed neuron set"):
+        Model("mlp", "behavior", neurons="all")
+    with pytest.raises(WormGnnError, match="not trained"):
+        Model("mlp", "behavior").predict(recs[0])
+    assert len(load(tiny_file[0])) == 3
