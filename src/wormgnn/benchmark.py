@@ -87,7 +87,8 @@ def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
     done = store.done_keys()
     todo = [s for s in specs if s.key not in done]
     atomic_write_text(cfg.out / "config.json", json.dumps({
-        "data": cfg.data or "simulated", "profile": get_profile(cfg.profile).describe(),
+        "data": cfg.data or "simulated", "source": specs[0].source if specs else None,
+        "profile": get_profile(cfg.profile).describe(),
         "tasks": cfg.tasks, "splits": cfg.splits, "models": cfg.models, "neurons": cfg.neurons,
         "seeds": cfg.seeds, "runs": len(specs)}, indent=1, default=str))
     failures: list[str] = []

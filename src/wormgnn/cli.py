@@ -158,12 +158,9 @@ def benchmark_cmd(
     typer.echo((out / "summary.md").read_text())
     typer.echo(f"{result['runs']} runs ({result['skipped']} already done), results in {out / 'results.jsonl'}")
     if report:
-        try:
-            from wormgnn.report import build_report
-        except ImportError:
-            build_report = None
-        if build_report is not None:
-            typer.echo(f"report: {build_report(out)}")
+        from wormgnn.report import build_report
+
+        typer.echo(f"report: {build_report(out)}")
     if result["failed"]:
         for failure in result["failed"]:
             typer.echo(f"failed: {failure.splitlines()[0]}", err=True)
@@ -260,6 +257,18 @@ def predict_cmd(
     recordings = load(data)
     write_predictions(trained, recordings, out)
     typer.echo(f"wrote {out} ({len(recordings)} worm(s), model {trained.name}, {trained.task})")
+
+
+@app.command("report")
+def report_cmd(
+    folder: Path = typer.Argument(..., help="A benchmark output folder."),
+    examples: bool = typer.Option(True, "--examples/--no-examples",
+                                  help="Repeat the best runs for traces, ethogram and relations."),
+) -> None:
+    """Write FOLDER/report.html (self-contained) and FOLDER/figures/*.png."""
+    from wormgnn.report import build_report
+
+    typer.echo(f"wrote {build_report(folder, examples)}")
 
 
 def main() -> None:

@@ -1,0 +1,338 @@
+"""``wormgnn report DIR``: one self-contained HTML page (figures embedded) plus figures/*.png."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from wormgnn.data.states import COARSE_STATES, FINE_STATES
+from wormgnn.errors import WormGnnError
+from wormgnn.store import ResultStore, atomic_write_text
+from wormgnn.summary import HEADLINE, STRUCTURE_AGNOSTIC, summarize
+
+NAMED_NEURONS = ("AVAL", "AVAR", "AVBL", "AVBR", "RIML", "RIMR", "SMDVR", "SMDVL", "SMDDR", "RIBL")
+STATE_COLORS = {"FORWARD": "#1b9e77", "REVERSAL": "#d95f02", "VENTRAL_TURN": "#7570b3", "DORSAL_TURN": "#e7298a"}
+plt = None
+
+
+def _pyplot():
+    global plt
+    if plt is None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as pyplot
+
+        pyplot.rcParams.update({"font.size": 10, "axes.titlesize": 11, "figure.dpi": 110,
+                                "axes.spines.top": False, "axes.spines.right": False})
+        plt = pyplot
+    return plt
+
+
+class Figures:
+    """Saves each figure as PNG and remembers it for the page."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder / "figures"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.items: list[tuple[str, str, Path]] = []
+
+    def save(self, fig, name: str, caption: str) -> None:
+        path = self.folder / f"{name}.png"
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        fig.savefig(tmp, bbox_inches="tight")
+        tmp.replace(path)
+        _pyplot().close(fig)
+        self.items.append((name, caption, path))
+
+
+def _group(summary, task, split, metric):
+    return {(g["model"], g["neurons"]): g for g in summary["groups"]
+            if (g["task"], g["split"], g["metric"]) == (task, split, metric)}
+
+
+def _label(model: str, neurons: str) -> str:
+    return model if neurons == "shared" else f"{model}\n({neurons})"
+
+
+def comparison_figures(summary: dict, figs: Figures) -> None:
+    pyplot = _pyplot()
+    for task in ("forecast", "behavior"):
+        metrics = ("skill@1", "skill@8") if task == "forecast" else ("coarse.balanced_accuracy",
+                                                                      "fine.balanced_accuracy")
+        for split in sorted({g["split"] for g in summary["groups"] if g["task"] == task}):
+            fig, axes = pyplot.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+            for ax, metric in zip(axes[0], metrics, strict=True):
+                groups = _group(summary, task, split, metric)
+                keys = sorted(groups, key=lambda k: (k[0] not in STRUCTURE_AGNOSTIC + ("persistence",), k))
+                means = [groups[k]["mean"] for k in keys]
+                stds = [groups[k]["std"] for k in keys]
+                colors = ["#999999" if k[0] in STRUCTURE_AGNOSTIC + ("persistence",) else "#2166ac" for k in keys]
+                ax.bar(range(len(keys)), means, yerr=stds, capsize=4, color=colors)
+                ax.set_xticks(range(len(keys)), [_label(*k) for k in keys], rotation=30, ha="right")
+                agnostic = [groups[k]["mean"] for k in keys if k[0] in STRUCTURE_AGNOSTIC and k[1] == "shared"]
+                if agnostic:
+                    ax.axhline(max(agnostic), ls="--", color="k", lw=1, label="best structure-agnostic")
+                if task == "behavior":
+                    chance = 1 / (len(COARSE_STATES) if metric.startswith("coarse") else len(FINE_STATES))
+                    ax.axhline(chance, ls=":", color="r", lw=1, label="chance")
+                    ax.set_ylim(0, 1)
+                else:
+                    ax.axhline(0, color="r", ls=":", lw=1, label="persistence (skill 0)")
+                ax.set_ylabel(metric.replace("@", " at h = ").replace(".", " ").replace("_", " ")
+                              + (" (1 − MSE/MSE persistence)" if task == "forecast" else ""))
+                ax.set_title(f"{task}, {split}: {metric}")
+                ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2)
+            fig.suptitle("mean ± std over seeds × folds (blue: graph models)", fontsize=9)
+            figs.save(fig, f"comparison_{task}_{split}", f"Model comparison, {task}, split {split}.")
+
+
+def horizon_figures(summary: dict, figs: Figures) -> None:
+    pyplot = _pyplot()
+    for split in sorted({g["split"] for g in summary["groups"] if g["task"] == "forecast"}):
+        fig, ax = pyplot.subplots(figsize=(6, 4))
+        series = defaultdict(dict)
+        for g in summary["groups"]:
+            if g["task"] == "forecast" and g["split"] == split and g["metric"].startswith("skill@"):
+                series[(g["model"], g["neurons"])][int(g["metric"].split("@")[1])] = g
+        for (model, neurons), by_h in sorted(series.items()):
+            hs = sorted(by_h)
+            mean = np.array([by_h[h]["mean"] for h in hs])
+            std = np.array([by_h[h]["std"] for h in hs])
+            ax.plot(hs, mean, marker="o", label=_label(model, neurons).replace("\n", " "))
+            ax.fill_between(hs, mean - std, mean + std, alpha=0.15)
+        ax.axhline(0, color="k", lw=0.8, ls=":")
+        ax.set_xlabel("forecast horizon h (frames, ~0.34 s each)")
+        ax.set_ylabel("skill = 1 − MSE / MSE of persistence")
+        ax.set_title(f"Forecast skill against horizon ({split})")
+        ax.legend(fontsize=8)
+        figs.save(fig, f"skill_vs_horizon_{split}", f"Forecast skill per horizon, split {split}.")
+
+
+def _best(summary, task, split, metric):
+    groups = _group(summary, task, split, metric)
+    return max(groups, key=lambda k: groups[k]["mean"]) if groups else None
+
+
+def confusion_figures(rows: list[dict], summary: dict, figs: Figures) -> None:
+    pyplot = _pyplot()
+    splits = [s for s in ("lowo", "transfer", "within") if any(r["split"] == s and r["task"] == "behavior"
+                                                                 for r in rows)]
+    for split in splits[:1]:
+        best = _best(summary, "behavior", split, "coarse.balanced_accuracy")
+        chosen = [r for r in rows if r["task"] == "behavior" and r["split"] == split
+                  and (r["model"], r["neurons"]) == best and "confusion" in r]
+        if not chosen:
+            continue
+        fig, axes = pyplot.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"wspace": 0.45})
+        for ax, level, names in ((axes[0], "coarse", COARSE_STATES), (axes[1], "fine", FINE_STATES)):
+            m = np.sum([np.array(r["confusion"][level]) for r in chosen], axis=0).astype(float)
+            norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+            im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+            for i in range(len(names)):
+                for j in range(len(names)):
+                    ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if norm[i, j] > 0.6 else "black")
+            ax.set_xticks(range(len(names)), [n.lower() for n in names], rotation=35, ha="right")
+            ax.set_yticks(range(len(names)), [n.lower() for n in names])
+            ax.set_xlabel("decoded state")
+            ax.set_ylabel("annotated state")
+            ax.set_title(f"{level} states (row-normalised)")
+            fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of annotated frames")
+        fig.suptitle(f"Confusion of {best[0]} ({best[1]} neurons) on held-out worms, {split}, "
+                     f"summed over {len(chosen)} runs", fontsize=10)
+        figs.save(fig, f"confusion_{split}", f"Confusion matrices of the best decoder ({best[0]}), {split}.")
+
+
+def example_figures(folder: Path, rows: list[dict], summary: dict, figs: Figures, source: str | None) -> None:
+    """Traces, ethogram and relations for one held-out worm: the runs are repeated (seeded)."""
+    if source is None:
+        return
+    from wormgnn.experiment import RunSpec, execute, load_dataset
+
+    pyplot = _pyplot()
+    split = next((s for s in ("lowo", "transfer", "within") if any(r["split"] == s for r in rows)), None)
+    if split is None:
+        return
+    recordings = {r.worm_id: r for r in load_dataset(source)}
+
+    def rerun(task, key):
+        row = next((r for r in rows if r["task"] == task and r["split"] == split and r["seed"] == 0
+                    and (r["model"], r["neurons"]) == key), None)
+        if row is None:
+            return None
+        fields = {k: row[k] for k in ("dataset", "task", "split", "fold", "model", "neurons", "seed", "profile")}
+        return execute(RunSpec(source=source, device="cpu", **fields), keep=True)
+
+    forecast_key = _best(summary, "forecast", split, "skill@1")
+    if forecast_key is not None:
+        run = rerun("forecast", forecast_key)
+        if run is not None:
+            rec = recordings.get(run.row["fold"]) or next(iter(recordings.values()))
+            worm = run.row["fold"] if run.row["fold"] in recordings else rec.worm_id
+            test = run.test_windows
+            first = int(test.worm[0])
+            sel = (test.worm == first).numpy()
+            prepared_names = _prepared_names(source, run.row["neurons"], first)
+            chosen = [n for n in NAMED_NEURONS if n in prepared_names][:4] or [n for n in prepared_names if n][:4]
+            t = test.end.numpy()[sel] / rec.fps
+            fig, axes = pyplot.subplots(len(chosen), 1, figsize=(10, 1.8 * len(chosen)), sharex=True, squeeze=False)
+            horizon = run.predictions.shape[1]
+            for ax, name in zip(axes[:, 0], chosen, strict=True):
+                j = prepared_names.index(name)
+                ax.plot(t, test.y.numpy()[sel, 0, j], color="k", lw=0.8, label="recorded (next frame)")
+                ax.plot(t, run.predictions[sel, 0, j], color="#2166ac", lw=0.8, label="forecast h = 1")
+                ax.plot(t + (horizon - 1) / rec.fps, run.predictions[sel, -1, j], color="#d6604d", lw=0.8,
+                        alpha=0.8, label=f"forecast h = {horizon}")
+                ax.set_ylabel(f"{name}\nΔF/F (z)")
+            axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
+            axes[-1, 0].set_xlabel("time (s)")
+            axes[0, 0].set_title(f"{forecast_key[0]} forecasts on held-out worm {worm} ({split})")
+            figs.save(fig, "traces", f"Recorded vs forecast activity of named neurons, held-out worm {worm}.")
+    behavior_key = _best(summary, "behavior", split, "coarse.balanced_accuracy")
+    if behavior_key is not None:
+        run = rerun("behavior", behavior_key)
+        if run is not None:
+            from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
+
+            test = run.test_windows
+            first = int(test.worm[0])
+            sel = (test.worm == first).numpy()
+            worm = run.row["fold"]
+            rec = recordings.get(worm) or next(iter(recordings.values()))
+            t = test.end.numpy()[sel] / rec.fps
+            true = coarse_labels(test.labels.numpy()[sel])
+            pred = (run.predictions[sel] @ fine_to_coarse_matrix()).argmax(1)
+            fig, ax = pyplot.subplots(figsize=(11, 2.2))
+            for row_y, labels in ((1, true), (0, pred)):
+                for k, state in enumerate(COARSE_STATES):
+                    on = labels == k
+                    ax.fill_between(t, row_y, row_y + 0.8, where=on, color=STATE_COLORS[state], step="mid",
+                                    label=state.lower().replace("_", " ") if row_y == 1 else None)
+            ax.set_yticks([0.4, 1.4], ["decoded", "annotated"])
+            ax.set_xlabel("time (s)")
+            ax.set_ylim(0, 1.9)
+            ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+            ax.set_title(f"Ethogram, held-out worm {worm}: {behavior_key[0]} ({split})")
+            figs.save(fig, "ethogram", f"Annotated vs decoded behavior over time, held-out worm {worm}.")
+    graph_rows = [r for r in rows if r["model"] == "gnn" and r["split"] == split and r["seed"] == 0
+                  and r["neurons"] == "shared"]
+    if graph_rows:
+        row = graph_rows[0]
+        run = rerun(row["task"], ("gnn", "shared"))
+        if run is not None and hasattr(run.model, "relation_strength"):
+            relation_figure(source, run, figs)
+
+
+def _prepared_names(source, neurons, index):
+    from wormgnn.experiment import load_dataset
+    from wormgnn.windows import prepare
+
+    return prepare(list(load_dataset(source)), neurons)[index].names
+
+
+def relation_figure(source, run, figs: Figures) -> None:
+    from wormgnn.connectome import load_connectome
+    from wormgnn.experiment import load_dataset
+    from wormgnn.graph import connectome_agreement, infer_relations
+    from wormgnn.windows import prepare
+
+    pyplot = _pyplot()
+    recordings = list(load_dataset(source))
+    prepared = prepare(recordings, "shared")
+    index = int(run.test_windows.worm[0])
+    strength = infer_relations(run.model.cpu(), prepared[index], run.vocabulary, run.model.spec.window)
+    names = prepared[index].names
+    chemical, gap, _ = load_connectome().submatrices(names)
+    wiring = np.log1p(chemical + gap)
+    agreement = connectome_agreement(strength, names)
+    fig, axes = pyplot.subplots(1, 2, figsize=(12, 5.6))
+    for ax, matrix, title, label in (
+        (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", "P(relation i → j)"),
+        (axes[1], wiring, "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),
+    ):
+        im = ax.imshow(matrix, cmap="viridis")
+        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_xlabel("target neuron j")
+        ax.set_ylabel("source neuron i")
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=ax, fraction=0.046, label=label)
+    fig.suptitle(f"Shared identified neurons: AUROC against the connectome {agreement['auroc']:.2f}, "
+                 f"AUPRC {agreement['auprc']:.2f} (edge density {agreement['edge_density']:.2f})", fontsize=10)
+    figs.save(fig, "relations", "Relations inferred by the GNN next to the wiring diagram.")
+
+
+def _summary_table(summary: dict) -> str:
+    out = []
+    for task in ("forecast", "behavior"):
+        metrics = HEADLINE[task][:4]
+        for split in sorted({g["split"] for g in summary["groups"] if g["task"] == task}):
+            out.append(f"<h3>{task} — {html.escape(split)}</h3><table><tr><th>model</th><th>neurons</th>"
+                       + "".join(f"<th>{html.escape(m)}</th>" for m in metrics) + "</tr>")
+            keys = sorted({(g["model"], g["neurons"]) for g in summary["groups"]
+                           if g["task"] == task and g["split"] == split})
+            for key in keys:
+                cells = []
+                for m in metrics:
+                    g = _group(summary, task, split, m).get(key)
+                    cells.append(f"{g['mean']:.3f} ± {g['std']:.3f}" if g else "–")
+                out.append(f"<tr><td>{key[0]}</td><td>{key[1]}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                           + "</tr>")
+            out.append("</table>")
+    return "\n".join(out)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>wormgnn report</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}
+figure{{margin:1.5em 0}}img{{max-width:100%}}figcaption{{font-size:13px;color:#555}}</style></head>
+<body><h1>wormgnn benchmark report</h1>
+<p>{intro}</p>
+<h2>Summary (mean ± std over seeds × folds)</h2>
+{table}
+<h2>Figures</h2>
+{figures}
+<script>
+window.addEventListener('load', function () {{
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.every(function (i) {{ return i.complete && i.naturalWidth > 0; }});
+  document.body.setAttribute('data-images-loaded', ok ? String(imgs.length) : 'broken');
+}});
+</script></body></html>
+"""
+
+
+def build_report(folder: Path, examples: bool = True) -> Path:
+    """Write DIR/report.html and DIR/figures/*.png from DIR/results.jsonl."""
+    folder = Path(folder)
+    if not (folder / "results.jsonl").exists():
+        raise WormGnnError(f"{folder}: no results.jsonl (run 'wormgnn benchmark --out {folder}' first)")
+    rows = ResultStore(folder).rows()
+    if not rows:
+        raise WormGnnError(f"{folder}/results.jsonl: holds no finished runs")
+    config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
+    summary = summarize(rows)
+    figs = Figures(folder)
+    comparison_figures(summary, figs)
+    horizon_figures(summary, figs)
+    confusion_figures(rows, summary, figs)
+    if examples:
+        example_figures(folder, rows, summary, figs, config.get("source"))
+    blocks = []
+    for name, caption, path in figs.items:
+        data = base64.b64encode(path.read_bytes()).decode()
+        blocks.append(f'<figure id="{name}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                      f"<figcaption>{html.escape(caption)} (figures/{name}.png)</figcaption></figure>")
+    intro = (f"{len(rows)} runs from {html.escape(str(config.get('data', 'unknown data')))}, profile "
+             f"{html.escape(str(config.get('profile', {}).get('name', '?')))}. Traces are z-scored ΔF/F per "
+             "neuron; skill is 1 − MSE/MSE of persistence; balanced accuracy is the mean recall over states.")
+    page = PAGE.format(intro=intro, table=_summary_table(summary), figures="\n".join(blocks))
+    atomic_write_text(folder / "report.html", page)
+    return folder / "report.html"

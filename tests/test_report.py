@@ -1,0 +1,72 @@
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+import wormgnn
+from wormgnn.errors import WormGnnError
+from wormgnn.report import build_report
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    data = tmp_path_factory.mktemp("data")
+    recs, _ = simulate(worms=3, seed=5, duration_s=150)
+    for rec in recs:
+        write_nwb(rec, data / f"{rec.worm_id}.nwb")
+    out = tmp_path_factory.mktemp("run")
+    wormgnn.benchmark(data=str(data), out=out, profile="tiny", models=("persistence", "linear", "gnn"))
+    return out
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources, self.figures = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.sources.append(attrs["src"])
+        if tag == "figure":
+            self.figures.append(attrs["id"])
+
+
+def test_report_has_every_figure(tiny_run):
+    page = build_report(tiny_run)
+    parser = _Images()
+    parser.feed(page.read_text())
+    pngs = sorted(p.stem for p in (tiny_run / "figures").glob("*.png"))
+    expected = {"comparison_forecast_lowo", "comparison_behavior_lowo", "skill_vs_horizon_lowo", "confusion_lowo",
+                "traces", "ethogram", "relations"}
+    assert expected <= set(pngs)
+    assert sorted(parser.figures) == pngs
+    assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
+    for png in (tiny_run / "figures").glob("*.png"):
+        data = png.read_bytes()
+        assert data.startswith(PNG) and len(data) > 5000
+
+
+def test_page_loads_every_figure_in_a_headless_browser(tiny_run, tmp_path):
+    page = build_report(tiny_run, examples=False)
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "chromium is required for this test (.ci/run installs Debian's chromium)"
+    result = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
+                             "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    parser = _Images()
+    parser.feed(page.read_text())
+    assert len(parser.sources) >= 4
+    assert f'data-images-loaded="{len(parser.sources)}"' in result.stdout, result.stderr[-2000:]
+
+
+def test_report_of_a_folder_without_results(tmp_path):
+    with pytest.raises(WormGnnError, match="no results.jsonl"):
+        build_report(tmp_path)
