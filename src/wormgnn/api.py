@@ -160,7 +160,7 @@ def write_predictions(model: Model, recordings: list[Recording], path: Path) -> 
 
 def benchmark(data: str | None = None, out: str | Path = "runs/benchmark", **options) -> dict:
     """``wormgnn benchmark`` from Python; options as BenchmarkConfig's fields."""
-    from wormgnn.benchmark import BenchmarkConfig, run_benchmark
+    from wormgnn.sweep import BenchmarkConfig, run_benchmark
 
     return run_benchmark(BenchmarkConfig(data=data, out=Path(out), **options), progress=False)
 

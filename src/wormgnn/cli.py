@@ -142,7 +142,7 @@ def benchmark_cmd(
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html at the end."),
 ) -> None:
     """Every model on both tasks, within worms and on unseen worms, with error bars."""
-    from wormgnn.benchmark import BenchmarkConfig, run_benchmark
+    from wormgnn.sweep import BenchmarkConfig, run_benchmark
 
     if task not in ("forecast", "behavior", "both"):
         raise WormGnnError(f"--task {task}: unknown task (known: forecast, behavior, both)")

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from wormgnn.benchmark import BenchmarkConfig, plan_runs
 from wormgnn.errors import WormGnnError
+from wormgnn.sweep import BenchmarkConfig, plan_runs
 
 
 @pytest.fixture(scope="module")

@@ -81,7 +81,8 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
 
 def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
     """Run what is not done yet, append rows as they finish, then write the summary."""
-    cfg.device = resolve_device(cfg.device)
+    if cfg.executor == "local":
+        cfg.device = resolve_device(cfg.device)  # on Ray, each task resolves 'auto' on its own node
     store = ResultStore(cfg.out)  # validates --out before any work
     specs = plan_runs(cfg)
     done = store.done_keys()

@@ -1,0 +1,134 @@
+"""Training and inference throughput of every model at the real data's size and the whole worm.
+
+    python benchmarks/throughput.py --json throughput.json            # N = 135 and 302, W = 16
+    python benchmarks/throughput.py --json t.json --sizes 8 --steps 2 --models mlp,gnn   # a smoke run
+
+Measures, on the device it runs on (named in the output): training windows/s (forward,
+backward, optimizer step on device-resident batches), inference ms per window at the
+training batch size, and the online latency of decoding one new window of one worm
+(batch 1; the GNN's relations inferred once per recording and reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from wormgnn.models import REGISTRY, TaskSpec, build_model
+from wormgnn.train import resolve_device
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _inputs(batch: int, window: int, n: int, device: str):
+    x = torch.randn(batch, window, n, device=device)
+    mask = torch.ones(batch, n, dtype=torch.bool, device=device)
+    ids = torch.arange(1, n + 1, device=device).expand(batch, n).contiguous()
+    return x, mask, ids
+
+
+def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int, steps: int, device: str,
+            precision: str) -> dict:
+    spec = TaskSpec(task, window, horizon, n, identities=tuple(f"N{i}" for i in range(n)))
+    torch.manual_seed(0)
+    model = build_model(name, spec).to(device)
+    x, mask, ids = _inputs(batch, window, n, device)
+    target = (torch.randn(batch, horizon, n, device=device) if task == "forecast"
+              else torch.randint(0, spec.n_classes, (batch,), device=device))
+    autocast = torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16,
+                              enabled=precision == "bf16")
+    result = {"model": name, "task": task, "neurons": n, "window": window, "batch": batch}
+    params = list(model.parameters())
+    if params and model.trainable and not hasattr(model, "fit_direct"):
+        opt = torch.optim.AdamW(params, lr=1e-3)
+        loss_fn = torch.nn.functional.mse_loss if task == "forecast" else torch.nn.functional.cross_entropy
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            with autocast:
+                loss = loss_fn(model(x, mask, ids).float(), target)
+            loss.backward()
+            opt.step()
+
+        model.train()
+        step()  # warm-up (allocations, kernels)
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        _sync(device)
+        result["train_windows_per_s"] = round(batch * steps / (time.perf_counter() - start), 1)
+    model.eval()
+    with torch.no_grad(), autocast:
+        model(x, mask, ids)
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(steps):
+            model(x, mask, ids)
+        _sync(device)
+        result["inference_ms_per_window"] = round(1000 * (time.perf_counter() - start) / (batch * steps), 4)
+        one = _inputs(1, window, n, device)
+        cached = model.relations(*one) if hasattr(model, "relations") else None
+        kwargs = {"relations": cached} if cached is not None else {}
+        model(*one, **kwargs)
+        _sync(device)
+        start = time.perf_counter()
+        repeats = max(steps, 10)
+        for _ in range(repeats):
+            model(*one, **kwargs)
+        _sync(device)
+        result["online_ms_per_frame"] = round(1000 * (time.perf_counter() - start) / repeats, 3)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", type=Path, required=True, help="where to write the results")
+    parser.add_argument("--sizes", default="135,302", help="neuron counts, comma-separated")
+    parser.add_argument("--models", default="linear,mlp,lstm,gnn,gnn-connectome")
+    parser.add_argument("--task", default="forecast", choices=("forecast", "behavior"))
+    parser.add_argument("--window", type=int, default=16)
+    parser.add_argument("--horizon", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
+    args = parser.parse_args(argv)
+    device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    models = [m for m in args.models.split(",") if m]
+    unknown = [m for m in models if m not in REGISTRY]
+    if unknown:
+        parser.error(f"unknown model(s): {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
+    device_name = torch.cuda.get_device_name(0) if device.startswith("cuda") else (platform.processor() or
+                                                                                   platform.machine())
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        for name in models:
+            row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
+                          args.precision)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    report = {"device": device, "device_name": device_name, "threads": torch.get_num_threads(),
+              "cpu_count": os.cpu_count(), "torch": torch.__version__, "precision": args.precision, "results": rows}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.json.with_name(f".{args.json.name}.tmp")
+    tmp.write_text(json.dumps(report, indent=1))
+    tmp.replace(args.json)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

@@ -1,0 +1,48 @@
+import math
+
+import pytest
+
+import wormgnn
+from wormgnn.errors import WormGnnError
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    folder = tmp_path_factory.mktemp("raydata")
+    recs, _ = simulate(worms=3, seed=9, duration_s=120)
+    for rec in recs:
+        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    return folder
+
+
+def _flat(metrics, prefix=""):
+    for k, v in metrics.items():
+        if isinstance(v, dict):
+            yield from _flat(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def test_ray_rows_equal_local_rows(tmp_path, tiny_data):
+    pytest.importorskip("ray", reason="Ray is an optional extra; CI installs it with .[ray]")
+    options = dict(profile="tiny", models=("linear", "mlp", "gnn"), splits=("lowo",))
+    local = wormgnn.benchmark(data=str(tiny_data), out=tmp_path / "local", workers=2, **options)
+    remote = wormgnn.benchmark(data=str(tiny_data), out=tmp_path / "ray", executor="ray", **options)
+    assert not local["failed"] and not remote["failed"]
+    by_key = {r["key"]: r for r in local["rows"]}
+    assert set(by_key) == {r["key"] for r in remote["rows"]} and len(by_key) == 3 * 3 + 3 * 3
+    for row in remote["rows"]:
+        a, b = dict(_flat(by_key[row["key"]]["metrics"])), dict(_flat(row["metrics"]))
+        assert a.keys() == b.keys()
+        assert all(math.isclose(a[k], b[k], rel_tol=1e-5, abs_tol=1e-6) for k in a), row["key"]
+    again = wormgnn.benchmark(data=str(tiny_data), out=tmp_path / "ray", executor="ray", **options)
+    assert again["skipped"] == again["runs"]
+
+
+def test_unknown_executor(tmp_path, tiny_data):
+    with pytest.raises(WormGnnError, match="unknown executor"):
+        wormgnn.benchmark(data=str(tiny_data), out=tmp_path / "x", profile="tiny", models=("linear",),
+                          executor="slurm")
