@@ -76,7 +76,8 @@ def test_predict_refuses_incompatible_recording(tmp_path, tiny_file):
                   "--out", str(tmp_path / "p.csv"))
     assert result.returncode == 2 and "stranger" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "p.csv").exists()
-    bad = _cli("predict", "--model", str(tmp_path / "stranger.nwb"), "--data", str(folder), "--out", str(tmp_path / "q.csv"))
+    bad = _cli("predict", "--model", str(tmp_path / "stranger.nwb"), "--data", str(folder),
+               "--out", str(tmp_path / "q.csv"))
     assert bad.returncode == 2 and "not a wormgnn model file" in bad.stderr
 
 
