@@ -35,3 +35,18 @@ def sim_small():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return simulate(worms=3, seed=7, duration_s=200.0)
+
+
+def write_sim_folder(folder: Path, worms: int, seed: int, duration_s: float, ground_truth: bool = False):
+    """Short simulated worms as NWB files (the layout `wormgnn data simulate` writes)."""
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+    from wormgnn.sim.io import write_ground_truth
+
+    folder.mkdir(parents=True, exist_ok=True)
+    recs, truths = simulate(worms=worms, seed=seed, duration_s=duration_s)
+    for rec, truth in zip(recs, truths, strict=True):
+        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+        if ground_truth:
+            write_ground_truth(rec, truth, folder / "ground_truth" / f"{rec.worm_id}.csv")
+    return recs

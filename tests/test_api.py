@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import write_sim_folder
 
 from wormgnn import Model, load
 from wormgnn.data import Recording
@@ -12,14 +13,8 @@ from wormgnn.errors import WormGnnError
 
 @pytest.fixture(scope="module")
 def tiny_file(tmp_path_factory):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-
     folder = tmp_path_factory.mktemp("api")
-    recs, _ = simulate(worms=3, seed=4, duration_s=120)
-    for rec in recs:
-        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
-    return folder, recs
+    return folder, write_sim_folder(folder, worms=3, seed=4, duration_s=120)
 
 
 def _cli(*args):

@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import write_sim_folder
 
 from wormgnn.graph import auprc, auroc, connectome_agreement, consistency, ground_truth_agreement
 
@@ -40,16 +41,8 @@ def test_consistency_matches_named_neurons_across_orders():
 
 
 def test_graph_cli_end_to_end(tmp_path):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-    from wormgnn.sim.io import write_ground_truth
-
     data = tmp_path / "sim"
-    data.mkdir()
-    recs, truths = simulate(worms=2, seed=3, duration_s=120)
-    for rec, truth in zip(recs, truths, strict=True):
-        write_nwb(rec, data / f"{rec.worm_id}.nwb")
-        write_ground_truth(rec, truth, data / "ground_truth" / f"{rec.worm_id}.csv")
+    recs = write_sim_folder(data, worms=2, seed=3, duration_s=120, ground_truth=True)
     out = tmp_path / "graph"
     result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(data), "--out", str(out),
                              "--profile", "tiny"], capture_output=True, text=True, timeout=300)

@@ -1,6 +1,7 @@
 import math
 
 import pytest
+from conftest import write_sim_folder
 
 import wormgnn
 from wormgnn.errors import WormGnnError
@@ -8,13 +9,8 @@ from wormgnn.errors import WormGnnError
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-
     folder = tmp_path_factory.mktemp("raydata")
-    recs, _ = simulate(worms=3, seed=9, duration_s=120)
-    for rec in recs:
-        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    write_sim_folder(folder, worms=3, seed=9, duration_s=120)
     return folder
 
 

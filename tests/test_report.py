@@ -3,6 +3,7 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
+from conftest import write_sim_folder
 
 import wormgnn
 from wormgnn.errors import WormGnnError
@@ -13,13 +14,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-
     data = tmp_path_factory.mktemp("data")
-    recs, _ = simulate(worms=3, seed=5, duration_s=150)
-    for rec in recs:
-        write_nwb(rec, data / f"{rec.worm_id}.nwb")
+    write_sim_folder(data, worms=3, seed=5, duration_s=150)
     out = tmp_path_factory.mktemp("run")
     wormgnn.benchmark(data=str(data), out=out, profile="tiny", models=("persistence", "linear", "gnn"))
     return out

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+from conftest import write_sim_folder
 
 from wormgnn.errors import WormGnnError
 from wormgnn.sweep import BenchmarkConfig, plan_runs
@@ -13,13 +14,8 @@ from wormgnn.sweep import BenchmarkConfig, plan_runs
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-
     folder = tmp_path_factory.mktemp("tiny")
-    recs, _ = simulate(worms=3, seed=2, duration_s=150)
-    for rec in recs:
-        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    write_sim_folder(folder, worms=3, seed=2, duration_s=150)
     return folder
 
 

@@ -251,7 +251,7 @@ def relation_figure(source, run, figs: Figures) -> None:
     chemical, gap, _ = load_connectome().submatrices(names)
     wiring = np.log1p(chemical + gap)
     agreement = connectome_agreement(strength, names)
-    fig, axes = pyplot.subplots(1, 2, figsize=(12, 5.6))
+    fig, axes = pyplot.subplots(1, 2, figsize=(13, 5.8), gridspec_kw={"wspace": 0.5})
     for ax, matrix, title, label in (
         (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", "P(relation i → j)"),
         (axes[1], wiring, "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),

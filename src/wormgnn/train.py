@@ -54,9 +54,11 @@ def loss_function(model: WormModel, class_weights: torch.Tensor | None):
 
 
 def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
+    """Index batches, moved to the device once per epoch: no host round-trip per step."""
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    order = order.to(device)
     for start in range(0, n, size):
-        yield order[start:start + size].to(device)
+        yield order[start:start + size]
 
 
 @torch.no_grad()
