@@ -67,3 +67,16 @@ def test_linear_fit_is_deterministic():
         fit(model, train, test, TrainConfig(), seed=0)
         outs.append(predict(model, test))
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_model_variants_for_ablations():
+    from wormgnn.models.base import parse_model
+
+    entry, variant = parse_model("gnn:rounds=0:recurrent=true:tau=0.5")
+    assert entry.name == "gnn" and variant == {"rounds": 0, "recurrent": True, "tau": 0.5}
+    model = build_model("gnn:rounds=0", _spec("forecast", identities=("A",)), {"hidden": 8, "rounds": 3})
+    assert model.config.rounds == 0 and model.config.hidden == 8  # the variant wins over the profile
+    with pytest.raises(WormGnnError, match="has no setting 'depth'"):
+        parse_model("gnn:depth=3")
+    with pytest.raises(WormGnnError, match="not a valid value for recurrent"):
+        parse_model("gnn:recurrent=maybe")

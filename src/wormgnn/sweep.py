@@ -51,7 +51,7 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
         if neurons not in NEURON_SETS:
             raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
     models = cfg.models or profile.models
-    entries = [model_entry(m) for m in models]
+    entries = [(m, model_entry(m)) for m in models]
     source = cfg.data or sim_source(5, 0)
     if cfg.data is not None and not Path(cfg.data).exists():
         raise WormGnnError(f"{cfg.data}: no such file or directory")
@@ -64,16 +64,16 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     for task in cfg.tasks:
         for split in splits:
             for fold in folds(split, worm_ids):
-                for entry in entries:
+                for model, entry in entries:
                     if task not in entry.cls.tasks:
                         continue
                     for neurons in cfg.neurons:
                         if neurons == "all" and entry.cls.fixed_neurons:
                             continue
                         for seed in range(cfg.seeds or profile.seeds):
-                            specs.append(RunSpec(source, fingerprint, task, split, fold, entry.name,
+                            specs.append(RunSpec(source, fingerprint, task, split, fold, model,
                                                  neurons, seed, profile.name, cfg.device))
-    skipped = [e.name for e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
+    skipped = [m for m, e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
     if skipped:
         cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")
     return specs

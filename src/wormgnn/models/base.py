@@ -84,18 +84,48 @@ def register(name: str, config_cls: type, description: str):
     return wrap
 
 
-def model_entry(name: str) -> ModelEntry:
+def _typed(value: str, default: object) -> object:
+    if isinstance(default, bool):
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(value)
+        return value.lower() in ("true", "1")
+    return type(default)(value)
+
+
+def parse_model(text: str) -> tuple[ModelEntry, dict]:
+    """'gnn:rounds=0:recurrent=true' → the gnn entry and {'rounds': 0, 'recurrent': True}.
+
+    Variants make ablations first-class benchmark rows (their name is part of the run key).
+    """
     from wormgnn import models  # noqa: F401  (registers every model)
 
+    name, *settings = text.split(":")
     if name not in REGISTRY:
         raise WormGnnError(f"unknown model '{name}' (known: {', '.join(sorted(REGISTRY))})")
-    return REGISTRY[name]
+    entry = REGISTRY[name]
+    defaults = {f.name: f.default for f in fields(entry.config_cls)}
+    variant = {}
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key not in defaults:
+            known = ", ".join(defaults) or "none"
+            raise WormGnnError(f"model '{text}': {name} has no setting '{key}' (known: {known})")
+        try:
+            variant[key] = _typed(value, defaults[key])
+        except (TypeError, ValueError):
+            raise WormGnnError(f"model '{text}': '{value}' is not a valid value for {key}") from None
+    return entry, variant
 
 
-def build_model(name: str, spec: TaskSpec, overrides: dict | None = None) -> WormModel:
-    entry = model_entry(name)
+def model_entry(text: str) -> ModelEntry:
+    return parse_model(text)[0]
+
+
+def build_model(text: str, spec: TaskSpec, overrides: dict | None = None) -> WormModel:
+    """The model named by ``text`` (with variant settings), profile ``overrides`` applied where they fit."""
+    entry, variant = parse_model(text)
     if spec.task not in entry.cls.tasks:
-        raise WormGnnError(f"model '{name}' does not do the {spec.task} task")
+        raise WormGnnError(f"model '{text}' does not do the {spec.task} task")
     known = {f.name for f in fields(entry.config_cls)}
-    overrides = {k: v for k, v in (overrides or {}).items() if k in known}
-    return entry.cls(spec, entry.config_cls(**overrides))
+    settings = {k: v for k, v in (overrides or {}).items() if k in known} | variant
+    return entry.cls(spec, entry.config_cls(**settings))
