@@ -34,3 +34,16 @@ def test_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(WormGnnError, match="no CUDA"):
             resolve_device("cuda")
+
+
+def test_bf16_autocast_trains_and_stays_close():
+    train, val, _, _ = toy_windows("forecast", worms=2, frames=200)
+    results = {}
+    for precision in ("fp32", "bf16"):
+        torch.manual_seed(0)
+        model = build_model("mlp", TaskSpec("forecast", 8, 2, 6), {"hidden": 16})
+        fit(model, train, val, TrainConfig(max_epochs=3, precision=precision), seed=0)
+        results[precision] = predict(model, val)
+    assert abs(results["fp32"] - results["bf16"]).mean() < 0.1
+    with pytest.raises(WormGnnError, match="unknown precision"):
+        fit(build_model("mlp", TaskSpec("forecast", 8, 2, 6)), train, val, TrainConfig(precision="fp8"), seed=0)

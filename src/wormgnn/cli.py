@@ -137,6 +137,7 @@ def benchmark_cmd(
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     workers: int = typer.Option(2, "--workers", min=1, help="Local worker processes."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16 (autocast; for GPUs)."),
     executor: str = typer.Option("local", "--executor", help="local or ray."),
     address: str = typer.Option(None, "--address", help="Ray cluster address (with --executor ray)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html at the end."),
@@ -150,7 +151,8 @@ def benchmark_cmd(
         data=str(data) if data else None, out=out,
         tasks=("forecast", "behavior") if task == "both" else (task,),
         splits=_csv(split), models=_csv([models] if models else None), neurons=_csv([neurons]) or ("shared",),
-        seeds=seeds, profile=profile, workers=workers, device=device, executor=executor, address=address,
+        seeds=seeds, profile=profile, workers=workers, device=device, precision=precision, executor=executor,
+        address=address,
     )
     result = run_benchmark(cfg)
     for note in result["notes"]:

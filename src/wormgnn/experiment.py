@@ -65,12 +65,15 @@ class RunSpec:
     seed: int
     profile: str
     device: str = "cpu"
+    precision: str = "fp32"
 
     @property
     def key(self) -> str:
-        """Stable identity of a run for resuming (the device does not change what is measured)."""
-        return "|".join([self.dataset, self.task, self.split, self.fold, self.model, self.neurons,
-                         str(self.seed), self.profile])
+        """Stable identity of a run for resuming (the device does not change what is measured;
+        reduced precision may, so it is part of the key when used)."""
+        parts = [self.dataset, self.task, self.split, self.fold, self.model, self.neurons, str(self.seed),
+                 self.profile]
+        return "|".join(parts + ([self.precision] if self.precision != "fp32" else []))
 
 
 @dataclass
@@ -82,9 +85,9 @@ class RunOutput:
     vocabulary: dict
 
 
-def _train_config(profile: Profile, device: str, lr: float | None = None) -> TrainConfig:
+def _train_config(profile: Profile, spec: RunSpec, lr: float | None = None) -> TrainConfig:
     return TrainConfig(lr=lr or profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
-                       patience=profile.patience, device=device)
+                       patience=profile.patience, device=spec.device, precision=spec.precision)
 
 
 def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
@@ -117,18 +120,18 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.train_stride)
     val, test = windows(parts.val), windows(parts.test)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
-    log = fit(model, train, val, _train_config(profile, spec.device), spec.seed, weights)
+    log = fit(model, train, val, _train_config(profile, spec), spec.seed, weights)
     if spec.split == "transfer":
         tune = windows(parts.finetune_train)
         tune_val = windows(parts.finetune_val)
         if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
             both = make_windows(prepared, parts.train + parts.finetune_train, profile.window, horizon,
                                 1, vocabulary, labelled_only=not forecast)
-            log["finetune"] = fit(model, both, tune_val, _train_config(profile, spec.device),
+            log["finetune"] = fit(model, both, tune_val, _train_config(profile, spec),
                                   spec.seed, weights)
         else:
             log["finetune"] = fit(model, tune, tune_val,
-                                  _train_config(profile, spec.device, profile.finetune_lr),
+                                  _train_config(profile, spec, profile.finetune_lr),
                                   spec.seed, weights)
     predictions = predict(model.to(spec.device), test)
     if forecast:

@@ -32,6 +32,7 @@ class BenchmarkConfig:
     profile: str = "quick"
     workers: int = 1
     device: str = "cpu"
+    precision: str = "fp32"
     executor: str = "local"
     address: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -40,6 +41,8 @@ class BenchmarkConfig:
 def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     """Validate the options and list every run; raises WormGnnError on a bad option."""
     profile = get_profile(cfg.profile)
+    if cfg.precision not in ("fp32", "bf16"):
+        raise WormGnnError(f"--precision {cfg.precision}: unknown precision (fp32, bf16)")
     for task in cfg.tasks:
         if task not in TASKS:
             raise WormGnnError(f"--task {task}: unknown task (known: {', '.join(TASKS)}, both)")
@@ -72,7 +75,7 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
                             continue
                         for seed in range(cfg.seeds or profile.seeds):
                             specs.append(RunSpec(source, fingerprint, task, split, fold, model,
-                                                 neurons, seed, profile.name, cfg.device))
+                                                 neurons, seed, profile.name, cfg.device, cfg.precision))
     skipped = [m for m, e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
     if skipped:
         cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")

@@ -24,6 +24,8 @@ class TrainConfig:
     patience: int = 5
     eval_batch_size: int = 1024
     device: str = "cpu"
+    precision: str = "fp32"
+    """'bf16' runs forward passes under autocast (for GPUs; weights and optimizer stay fp32)."""
 
 
 def resolve_device(name: str) -> str:
@@ -34,6 +36,13 @@ def resolve_device(name: str) -> str:
     if name != "cpu" and not name.startswith("cuda"):
         raise WormGnnError(f"--device {name}: unknown device (cpu, cuda, auto)")
     return name
+
+
+def _autocast(cfg: TrainConfig):
+    if cfg.precision not in ("fp32", "bf16"):
+        raise WormGnnError(f"--precision {cfg.precision}: unknown precision (fp32, bf16)")
+    device_type = "cuda" if cfg.device.startswith("cuda") else "cpu"
+    return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
 
 def seed_everything(seed: int) -> None:
@@ -95,7 +104,9 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
         for index in _batches(len(train), cfg.batch_size, generator, device):
             batch = train.subset(index)
             optimizer.zero_grad(set_to_none=True)
-            value = loss(model(batch.x, batch.mask, batch.ids), batch) + getattr(model, "aux_loss", 0.0)
+            with _autocast(cfg):
+                out = model(batch.x, batch.mask, batch.ids)
+            value = loss(out.float(), batch) + getattr(model, "aux_loss", 0.0)
             value.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
