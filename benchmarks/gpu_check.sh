@@ -16,22 +16,16 @@ done
 $py - "$out" <<'PY'
 import json, pathlib, sys
 
+from wormgnn.summary import flatten
+
 out = pathlib.Path(sys.argv[1])
-
-
-def flat(metrics, prefix=""):
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            yield from flat(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", value
 
 
 rows = {d: {json.loads(line)["key"]: json.loads(line) for line in (out / f"agree_{d}" / "results.jsonl").open()}
         for d in ("cpu", "cuda")}
 worst = 0.0
 for key, row in rows["cpu"].items():
-    a, b = dict(flat(row["metrics"])), dict(flat(rows["cuda"][key]["metrics"]))
+    a, b = flatten(row), flatten(rows["cuda"][key])
     worst = max(worst, max(abs(a[k] - b[k]) for k in a))
 result = {"max_abs_metric_difference_cpu_vs_cuda": worst}
 print(json.dumps(result))

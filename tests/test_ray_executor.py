@@ -5,6 +5,7 @@ from conftest import write_sim_folder
 
 import wormgnn
 from wormgnn.errors import WormGnnError
+from wormgnn.summary import flatten
 
 
 @pytest.fixture(scope="module")
@@ -12,14 +13,6 @@ def tiny_data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("raydata")
     write_sim_folder(folder, worms=3, seed=9, duration_s=120)
     return folder
-
-
-def _flat(metrics, prefix=""):
-    for k, v in metrics.items():
-        if isinstance(v, dict):
-            yield from _flat(v, f"{prefix}{k}.")
-        else:
-            yield f"{prefix}{k}", v
 
 
 def test_ray_rows_equal_local_rows(tmp_path, tiny_data):
@@ -31,7 +24,7 @@ def test_ray_rows_equal_local_rows(tmp_path, tiny_data):
     by_key = {r["key"]: r for r in local["rows"]}
     assert set(by_key) == {r["key"] for r in remote["rows"]} and len(by_key) == 3 * 3 + 3 * 3
     for row in remote["rows"]:
-        a, b = dict(_flat(by_key[row["key"]]["metrics"])), dict(_flat(row["metrics"]))
+        a, b = flatten(by_key[row["key"]]), flatten(row)
         assert a.keys() == b.keys()
         assert all(math.isclose(a[k], b[k], rel_tol=1e-5, abs_tol=1e-6) for k in a), row["key"]
     again = wormgnn.benchmark(data=str(tiny_data), out=tmp_path / "ray", executor="ray", **options)
