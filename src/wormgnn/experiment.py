@@ -31,15 +31,21 @@ def sim_source(worms: int = 5, seed: int = 0) -> str:
     return f"{SIM_PREFIX}worms={worms},seed={seed}"
 
 
+@lru_cache(maxsize=2)
+def simulated(source: str) -> tuple[tuple[Recording, ...], tuple[np.ndarray, ...]]:
+    """Recordings and true couplings of 'sim:worms=5,seed=0', simulated once per process."""
+    from wormgnn.sim import simulate
+
+    params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
+    recordings, truths = simulate(worms=int(params["worms"]), seed=int(params["seed"]))
+    return tuple(recordings), tuple(truths)
+
+
 @lru_cache(maxsize=4)
 def load_dataset(source: str) -> tuple[Recording, ...]:
     """Recordings of a path, or of 'sim:worms=5,seed=0'; cached once per process."""
     if source.startswith(SIM_PREFIX):
-        from wormgnn.sim import simulate
-
-        params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
-        recordings, _ = simulate(worms=int(params["worms"]), seed=int(params["seed"]))
-        return tuple(recordings)
+        return simulated(source)[0]
     return tuple(load(source))
 
 

@@ -96,14 +96,11 @@ def _truths_for(source: str, recordings) -> list[np.ndarray | None]:
     simulated NWB files (as written by ``wormgnn data simulate``)."""
     from pathlib import Path
 
-    from wormgnn.experiment import SIM_PREFIX
+    from wormgnn.experiment import SIM_PREFIX, simulated
     from wormgnn.sim.io import neuron_labels, read_matrix_csv
 
     if source.startswith(SIM_PREFIX):
-        from wormgnn.sim import simulate
-
-        params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
-        return list(simulate(worms=int(params["worms"]), seed=int(params["seed"]))[1])
+        return list(simulated(source)[1])
     folder = Path(source) if Path(source).is_dir() else Path(source).parent
     truths = []
     for rec in recordings:

@@ -149,7 +149,7 @@ def confusion_figures(rows: list[dict], summary: dict, figs: Figures) -> None:
         figs.save(fig, f"confusion_{split}", f"Confusion matrices of the best decoder ({best[0]}), {split}.")
 
 
-def example_figures(folder: Path, rows: list[dict], summary: dict, figs: Figures, source: str | None) -> None:
+def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str | None) -> None:
     """Traces, ethogram and relations for one held-out worm: the runs are repeated (seeded)."""
     if source is None:
         return
@@ -324,7 +324,7 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     horizon_figures(summary, figs)
     confusion_figures(rows, summary, figs)
     if examples:
-        example_figures(folder, rows, summary, figs, config.get("source"))
+        example_figures(rows, summary, figs, config.get("source"))
     blocks = []
     for name, caption, path in figs.items:
         data = base64.b64encode(path.read_bytes()).decode()
