@@ -34,7 +34,8 @@ def test_shapes(name, task):
 @pytest.mark.parametrize("recurrent", [False, True])
 def test_padding_never_changes_real_outputs(name, task, recurrent):
     torch.manual_seed(0)
-    model = build_model(name, TaskSpec(task, 8, 3, 9, identities=IDS), {"recurrent": recurrent}).eval()
+    settings = {"recurrent": recurrent, "centered": recurrent}  # the centered encoder is masked too
+    model = build_model(name, TaskSpec(task, 8, 3, 9, identities=IDS), settings).eval()
     x, mask, ids = _inputs(n=6, pad=3)
     base = model(x, mask, ids)
     x2 = x.clone()
@@ -85,3 +86,13 @@ def test_connectome_relations_follow_the_wiring_diagram():
     assert z[0, 1, 1] > 0 and z[0, 1, 2] > 0 and z[0, 0].sum() == 0
     ids[0, 2] = 0  # an unidentified neuron gets no edges
     assert model.relations(x, mask, ids)[0, 2].sum() == 0
+
+
+def test_centered_relations_have_no_sender_or_receiver_main_effect():
+    torch.manual_seed(0)
+    model = build_model("gnn:centered=true", TaskSpec("forecast", 8, 3, 6, identities=IDS)).eval()
+    x, mask, ids = _inputs()
+    logits = model.relation_logits(x, mask, ids)
+    relative = logits[..., 1] - logits[..., 0]
+    torch.testing.assert_close(relative.mean(dim=1), torch.zeros(3, 6), atol=1e-5, rtol=0)
+    torch.testing.assert_close(relative.mean(dim=2), torch.zeros(3, 6), atol=1e-5, rtol=0)

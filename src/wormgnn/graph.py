@@ -114,7 +114,7 @@ def _truths_for(source: str, recordings) -> list[np.ndarray | None]:
 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
-              device: str = "cpu", task: str = "forecast") -> dict:
+              device: str = "cpu", task: str = "forecast", model_name: str = "gnn") -> dict:
     """Train ``gnn`` on every worm (within-worm split, early stopping on validation), then
     write each worm's inferred relations and how they agree with the connectome, with each
     other, and (simulated worms) with the true coupling."""
@@ -147,12 +147,16 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     spec = TaskSpec(task, profile.window, profile.horizon, prepared[0].traces.shape[1],
                     identities=tuple(sorted(vocabulary, key=vocabulary.get)))
     torch.manual_seed(seed)
-    model = build_model("gnn", spec, profile.model_overrides)
+    model = build_model(model_name, spec, profile.model_overrides)
+    if not hasattr(model, "relation_strength"):
+        from wormgnn.errors import WormGnnError
+
+        raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     cfg = TrainConfig(lr=profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
                       patience=profile.patience, device=device)
     log = fit(model, train, val, cfg, seed, weights)
-    save_model(model, out / "model.pt", "gnn", neurons=neurons, vocabulary=vocabulary, source=source)
+    save_model(model, out / "model.pt", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
     truths = _truths_for(source, recordings)
     worms, strengths, names = [], [], []
     for rec, prep, truth in zip(recordings, prepared, truths, strict=True):
@@ -171,7 +175,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         worms.append(entry)
         strengths.append(strength)
         names.append([rec.neuron_names[i] for i in rec_index])
-    result = {"source": source, "neurons": neurons, "profile": profile_name, "seed": seed,
+    result = {"source": source, "model": model_name, "neurons": neurons, "profile": profile_name, "seed": seed,
               "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
               "worms": worms, "consistency": consistency(strengths, names)}
     atomic_write_text(out / "graph.json", json.dumps(result, indent=1))

@@ -37,6 +37,9 @@ class GNNConfig:
     recurrent: bool = False
     """NRI's recurrent decoder (a GRU step per frame); see RelationDecoder for the cost."""
     rounds: int = 2
+    centered: bool = False
+    """Remove each sender's and receiver's mean relation logit (over real neurons), so that
+    relations must be pair-specific rather than "this neuron is informative to all"."""
 
 
 def _pair(a: nn.Linear, b: nn.Linear, h: torch.Tensor) -> torch.Tensor:
@@ -161,6 +164,16 @@ class GraphModelBase(WormModel):
         return self.head(pooled)
 
 
+def _double_centered(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(B, N, N, K) minus row and column means plus the grand mean, over real neurons only."""
+    real = mask.to(values.dtype)[:, :, None, None]
+    count = real.sum(dim=1, keepdim=True).clamp(min=1.0)
+    row = (values * real.transpose(1, 2)).sum(dim=2, keepdim=True) / count  # mean over receivers j
+    col = (values * real).sum(dim=1, keepdim=True) / count  # mean over senders i
+    grand = (row * real).sum(dim=1, keepdim=True) / count
+    return values - row - col + grand
+
+
 def _off_diagonal(mask: torch.Tensor) -> torch.Tensor:
     """(B, N, N) true where both neurons are real and distinct."""
     n = mask.shape[1]
@@ -203,7 +216,11 @@ class RelationalGNN(GraphModelBase):
         bilinear = (u @ w.transpose(-1, -2)).permute(0, 2, 3, 1) / d**0.5  # (B, N, N, K-1)
         prior = self.pair_prior[ids[:, :, None], ids[:, None, :]]
         prior = prior * ((ids[:, :, None] > 0) & (ids[:, None, :] > 0))[..., None].to(prior.dtype)
-        return torch.cat([logits[..., :1], logits[..., 1:] + bilinear + prior], dim=-1)
+        edges = logits[..., 1:] + bilinear + prior
+        if self.config.centered:  # softmax only sees logits relative to "no relation"
+            none = logits[..., :1]
+            return torch.cat([torch.zeros_like(none), _double_centered(edges - none, mask)], dim=-1)
+        return torch.cat([logits[..., :1], edges], dim=-1)
 
     def relations(self, x, mask, ids):
         logits = self.relation_logits(x, mask, ids)
