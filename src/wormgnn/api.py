@@ -15,7 +15,7 @@ from wormgnn.models.baselines import class_weights
 from wormgnn.persist import load_model, save_model
 from wormgnn.profiles import get_profile
 from wormgnn.splits import LOWO_VAL_FRACTION
-from wormgnn.train import TrainConfig, fit, predict, resolve_device
+from wormgnn.train import fit, predict, resolve_device
 from wormgnn.windows import identity_vocabulary, make_windows, prepare
 
 
@@ -63,9 +63,7 @@ class Model:
         torch.manual_seed(self.seed)
         self.module = build_model(self.name, spec, self.overrides)
         weights = None if self.forecast else class_weights(train.labels, spec.n_classes)
-        cfg = TrainConfig(lr=p.lr, batch_size=p.batch_size, max_epochs=p.max_epochs, patience=p.patience,
-                          device=self.device)
-        fit(self.module, train, val, cfg, self.seed, weights)
+        fit(self.module, train, val, p.train_config(self.device), self.seed, weights)
         self.trained_on = [r.worm_id for r in recordings]
         return self
 

@@ -19,9 +19,9 @@ from wormgnn.errors import WormGnnError
 from wormgnn.metrics import behavior_metrics, confusion, forecast_metrics
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.models.baselines import class_weights
-from wormgnn.profiles import Profile, get_profile
+from wormgnn.profiles import get_profile
 from wormgnn.splits import plan
-from wormgnn.train import TrainConfig, fit, predict
+from wormgnn.train import fit, predict
 from wormgnn.windows import identity_vocabulary, make_windows, prepare
 
 SIM_PREFIX = "sim:"
@@ -91,11 +91,6 @@ class RunOutput:
     vocabulary: dict
 
 
-def _train_config(profile: Profile, spec: RunSpec, lr: float | None = None) -> TrainConfig:
-    return TrainConfig(lr=lr or profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
-                       patience=profile.patience, device=spec.device, precision=spec.precision)
-
-
 def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     """Train and test one model; returns the result row (and the model when ``keep``)."""
     start = time.perf_counter()
@@ -126,18 +121,18 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.train_stride)
     val, test = windows(parts.val), windows(parts.test)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
-    log = fit(model, train, val, _train_config(profile, spec), spec.seed, weights)
+    log = fit(model, train, val, profile.train_config(spec.device, spec.precision), spec.seed, weights)
     if spec.split == "transfer":
         tune = windows(parts.finetune_train)
         tune_val = windows(parts.finetune_val)
         if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
             both = make_windows(prepared, parts.train + parts.finetune_train, profile.window, horizon,
                                 1, vocabulary, labelled_only=not forecast)
-            log["finetune"] = fit(model, both, tune_val, _train_config(profile, spec),
+            log["finetune"] = fit(model, both, tune_val, profile.train_config(spec.device, spec.precision),
                                   spec.seed, weights)
         else:
             log["finetune"] = fit(model, tune, tune_val,
-                                  _train_config(profile, spec, profile.finetune_lr),
+                                  profile.train_config(spec.device, spec.precision, profile.finetune_lr),
                                   spec.seed, weights)
     predictions = predict(model.to(spec.device), test)
     if forecast:

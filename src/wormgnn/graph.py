@@ -129,7 +129,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     from wormgnn.sim.io import write_matrix_csv
     from wormgnn.splits import plan
     from wormgnn.store import atomic_write_text
-    from wormgnn.train import TrainConfig, fit
+    from wormgnn.train import fit
     from wormgnn.windows import identity_vocabulary, prepare
 
     out = Path(out)
@@ -153,9 +153,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
 
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
-    cfg = TrainConfig(lr=profile.lr, batch_size=profile.batch_size, max_epochs=profile.max_epochs,
-                      patience=profile.patience, device=device)
-    log = fit(model, train, val, cfg, seed, weights)
+    log = fit(model, train, val, profile.train_config(device), seed, weights)
     save_model(model, out / "model.pt", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
     truths = _truths_for(source, recordings)
     worms, strengths, names = [], [], []

@@ -27,6 +27,13 @@ class Profile:
     def describe(self) -> dict:
         return asdict(self)
 
+    def train_config(self, device: str = "cpu", precision: str = "fp32", lr: float | None = None):
+        """The trainer's settings under this profile (one place for every caller)."""
+        from wormgnn.train import TrainConfig
+
+        return TrainConfig(lr=lr or self.lr, batch_size=self.batch_size, max_epochs=self.max_epochs,
+                           patience=self.patience, device=device, precision=precision)
+
 
 PROFILES = {
     "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4, lr=3e-3,

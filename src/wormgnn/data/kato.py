@@ -207,7 +207,7 @@ def _decode_states(path: Path, worm: str, raw: object, key: object, frames: int)
     return labels, vocab
 
 
-def _to_recording(path: Path, worm: str, fields: dict, v73: bool) -> Recording:
+def _to_recording(path: Path, worm: str, fields: dict) -> Recording:
     traces = fields["traces"]
     if not isinstance(traces, np.ndarray) or traces.ndim != 2 or traces.dtype.kind not in "fiu":
         raise DataError(path, f"worm {worm}: traces are not a numeric matrix")
@@ -234,8 +234,5 @@ def read_kato_mat(path: str | Path) -> list[Recording]:
     path = Path(path)
     with open(path, "rb") as fh:
         v73 = fh.read(10) == b"MATLAB 7.3"
-    struct_name, worms = _read_v73(path) if v73 else _read_v5(path)
-    stem = path.stem
-    return [
-        _to_recording(path, f"{stem}_worm{i + 1}", fields, v73) for i, fields in enumerate(worms)
-    ]
+    _, worms = _read_v73(path) if v73 else _read_v5(path)
+    return [_to_recording(path, f"{path.stem}_worm{i + 1}", fields) for i, fields in enumerate(worms)]
