@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from conftest import write_sim_folder
 
-from wormgnn.graph import auprc, auroc, connectome_agreement, consistency, ground_truth_agreement
+from wormgnn.graph import (
+    auprc,
+    auroc,
+    connectome_agreement,
+    consistency,
+    ground_truth_agreement,
+    reference_relations,
+)
 
 
 def test_auroc_and_auprc_by_hand():
@@ -40,6 +47,24 @@ def test_consistency_matches_named_neurons_across_orders():
     assert consistency([a, b], [names_a, names_b])["mean_correlation"] == pytest.approx(1.0)
 
 
+def test_reference_estimators_recover_a_known_linear_graph():
+    rng = np.random.default_rng(0)
+    n, frames = 8, 4000
+    coupling = np.zeros((n, n))
+    for i in range(n):  # a directed ring: i drives i + 1
+        coupling[i, (i + 1) % n] = 0.6
+    x = np.zeros((frames, n))
+    for t in range(1, frames):
+        x[t] = 0.3 * x[t - 1] + x[t - 1] @ coupling + rng.normal(size=n)
+    x = (x - x.mean(0)) / x.std(0)
+    scores = reference_relations(x)
+    off = ~np.eye(n, dtype=bool)
+    assert auroc(scores["granger"][off], (coupling != 0)[off]) > 0.95
+    # correlation cannot tell direction: its matrix is symmetric
+    np.testing.assert_allclose(scores["correlation"], scores["correlation"].T)
+    assert auroc(scores["correlation"][off], ((coupling + coupling.T) != 0)[off]) > 0.95
+
+
 def test_graph_cli_end_to_end(tmp_path):
     data = tmp_path / "sim"
     recs = write_sim_folder(data, worms=2, seed=3, duration_s=120, ground_truth=True)
@@ -51,6 +76,10 @@ def test_graph_cli_end_to_end(tmp_path):
     assert len(summary["worms"]) == 2
     assert all("ground_truth" in w and 0 <= w["ground_truth"]["auroc"] <= 1 for w in summary["worms"])
     assert 0 <= summary["worms"][0]["connectome"]["auroc"] <= 1
+    for worm in summary["worms"]:  # the yardstick estimators are scored the same way
+        assert set(worm["reference"]) == {"correlation", "granger"}
+        assert all(0 <= ref["ground_truth"]["auroc"] <= 1 for ref in worm["reference"].values())
+    assert "granger (reference)" in result.stdout
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
     assert (out / "model.pt").exists()

@@ -6,6 +6,7 @@ from wormgnn.data import shared_names
 from wormgnn.data.states import FINE_STATES, KATO_STATES
 from wormgnn.errors import WormGnnError
 from wormgnn.sim import simulate
+from wormgnn.sim.simulator import SimulationConfig
 
 REVERSAL = [KATO_STATES.index(s) for s in ("rev1", "rev2", "revsus")]
 FORWARD = [KATO_STATES.index(s) for s in ("fwd", "slow")]
@@ -54,6 +55,7 @@ def test_program_drives_its_neurons(full_sim):
 
 def test_ground_truth_is_the_connectome_among_recorded_neurons():
     recs, truths = simulate(worms=2, seed=3, duration_s=60)
+    strong = SimulationConfig().min_synapses
     conn = load_connectome()
     for rec, truth in zip(recs, truths, strict=True):
         # unidentified neurons are real neurons too: the truth covers them, names hidden
@@ -61,7 +63,7 @@ def test_ground_truth_is_the_connectome_among_recorded_neurons():
         named = [i for i, n in enumerate(rec.neuron_names) if n]
         names = [rec.neuron_names[i] for i in named]
         chem, gap, _ = conn.submatrices(names)
-        support = (chem > 0) | (gap > 0) | (gap.T > 0)
+        support = (chem >= strong) | (gap >= strong) | (gap.T >= strong)
         np.testing.assert_array_equal(truth[np.ix_(named, named)] != 0, support)
 
 

@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import write_sim_folder
@@ -96,6 +97,43 @@ def test_killed_sweep_resumes_without_duplicates_or_losses(tmp_path, tiny_data):
     keys = [json.loads(line)["key"] for line in results.read_text().splitlines()]
     assert len(keys) == len(set(keys)) == 2 * 4 * 2 * 2  # tasks × folds × models × seeds
     assert f"({before} already done)" in stdout
+
+
+def _children(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_leave_when_the_sweep_is_killed(tmp_path, tiny_data):
+    args = ["--data", str(tiny_data), "--profile", "tiny", "--models", "lstm", "--out", str(tmp_path / "run"),
+            "--workers", "2", "--split", "lowo", "--seeds", "3", "--no-report"]
+    proc = _cli(*args)
+    deadline = time.time() + 120
+    workers: set[int] = set()
+    while time.time() < deadline and len(workers) < 2:
+        workers = {k for k in _children(proc.pid) if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text()}
+        time.sleep(0.1)
+    assert len(workers) == 2
+    proc.kill()  # SIGKILL the parent alone: no cleanup code of its runs
+    proc.communicate()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers)
 
 
 def test_cli_bad_options_exit_2(tmp_path, tiny_data):

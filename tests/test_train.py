@@ -4,7 +4,7 @@ from toys import toy_windows
 
 from wormgnn.errors import WormGnnError
 from wormgnn.models import TaskSpec, build_model
-from wormgnn.train import TrainConfig, fit, predict, resolve_device
+from wormgnn.train import TrainConfig, fit, loss_function, persistence_error, predict, resolve_device
 
 
 def test_same_seed_same_model():
@@ -47,3 +47,21 @@ def test_bf16_autocast_trains_and_stays_close():
     assert abs(results["fp32"] - results["bf16"]).mean() < 0.1
     with pytest.raises(WormGnnError, match="unknown precision"):
         fit(build_model("mlp", TaskSpec("forecast", 8, 2, 6)), train, val, TrainConfig(precision="fp8"), seed=0)
+
+
+def test_persistence_error_per_horizon_by_hand():
+    train, _, _, _ = toy_windows("forecast", worms=2, frames=200)
+    expected = [float(((train.y[:, h] - train.x[:, -1]) ** 2).mean()) for h in range(train.y.shape[1])]
+    assert persistence_error(train).tolist() == pytest.approx(expected, rel=1e-5)
+    assert expected[1] > expected[0]  # the toy drifts: the far horizon errs more
+
+
+def test_horizon_scaled_loss_weighs_each_horizon_by_its_persistence_error():
+    train, _, _, _ = toy_windows("forecast", worms=2, frames=200)
+    model = build_model("persistence", TaskSpec("forecast", 8, 2, 6))
+    scale = persistence_error(train)
+    persistence = train.x[:, -1:, :].expand_as(train.y)
+    # persistence itself scores exactly 1 per horizon after scaling, whatever the horizon's size
+    assert float(loss_function(model, None, scale)(persistence, train)) == pytest.approx(1.0, rel=1e-5)
+    unscaled = float(loss_function(model, None)(persistence, train))
+    assert unscaled == pytest.approx(float(scale.mean()), rel=1e-5)

@@ -41,9 +41,24 @@ def run_inline(specs: Iterable[RunSpec], on_result: OnResult) -> None:
         on_result(spec, row, error)
 
 
-def _worker(tasks, results, threads: int) -> None:
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """A worker whose sweep was killed (SIGTERM/SIGKILL skip all cleanup) would otherwise
+    train on, orphaned, for minutes: leave as soon as the parent is gone."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker(tasks, results, threads: int, parent: int) -> None:
     import torch
 
+    _exit_with_parent(parent)
     torch.set_num_threads(threads)
     while True:
         item = tasks.get()
@@ -65,7 +80,7 @@ def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> No
     procs = {}
 
     def spawn():
-        p = ctx.Process(target=_worker, args=(tasks, results, threads), daemon=True)
+        p = ctx.Process(target=_worker, args=(tasks, results, threads, os.getpid()), daemon=True)
         p.start()
         procs[p.pid] = p
 

@@ -47,6 +47,18 @@ def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], windo
     return (total / len(windows)).numpy()
 
 
+def reference_relations(traces: np.ndarray, ridge: float = 10.0) -> dict[str, np.ndarray]:
+    """What two simple estimators infer from the same z-scored traces (T, N), as a yardstick
+    for the GNN: |correlation|, and |coefficient| of a ridge one-step Granger model
+    ``x(t+1) − x(t) = x(t)·A`` (A[i, j]: i acts on j)."""
+    x = traces.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.nan_to_num(np.abs(np.corrcoef(x.T)))
+    past, change = x[:-1], x[1:] - x[:-1]
+    coef = np.linalg.solve(past.T @ past + ridge * np.eye(x.shape[1]), past.T @ change)
+    return {"correlation": correlation, "granger": np.abs(coef)}
+
+
 def _off_diagonal(n: int) -> np.ndarray:
     return ~np.eye(n, dtype=bool)
 
@@ -166,13 +178,17 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             rec_index = list(range(n))
         labels = [rec.neuron_names[i] or f"#{i}" for i in rec_index]
         write_matrix_csv(strength, labels, out / "relations" / f"{rec.worm_id}.csv")
-        entry = {"worm": rec.worm_id, "neurons": n,
-                 "connectome": connectome_agreement(strength, [rec.neuron_names[i] for i in rec_index])}
-        if truth is not None:
-            entry["ground_truth"] = ground_truth_agreement(strength, truth[np.ix_(rec_index, rec_index)])
+        worm_names = [rec.neuron_names[i] for i in rec_index]
+        scores = {model_name: strength, **reference_relations(prep.traces[:, :n])}
+        agreement = {}
+        for name, score in scores.items():
+            agreement[name] = {"connectome": connectome_agreement(score, worm_names)}
+            if truth is not None:
+                agreement[name]["ground_truth"] = ground_truth_agreement(score, truth[np.ix_(rec_index, rec_index)])
+        entry = {"worm": rec.worm_id, "neurons": n, **agreement.pop(model_name), "reference": agreement}
         worms.append(entry)
         strengths.append(strength)
-        names.append([rec.neuron_names[i] for i in rec_index])
+        names.append(worm_names)
     result = {"source": source, "model": model_name, "neurons": neurons, "profile": profile_name, "seed": seed,
               "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
               "worms": worms, "consistency": consistency(strengths, names)}

@@ -50,12 +50,26 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % (2**32))
 
 
-def loss_function(model: WormModel, class_weights: torch.Tensor | None):
-    """Masked MSE over real neurons (forecast) or class-weighted cross-entropy (behavior)."""
+def persistence_error(data: Windows) -> torch.Tensor:
+    """Mean squared change from the last input frame, per horizon, over real neurons: (H,)."""
+    weight = data.mask[:, None, :].to(data.y.dtype)
+    error = ((data.y - data.x[:, -1:, :]) ** 2 * weight).sum(dim=(0, 2)) / weight.sum(dim=(0, 2)).clamp(min=1.0)
+    return error.clamp(min=1e-8)
+
+
+def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_scale: torch.Tensor | None = None):
+    """Masked MSE over real neurons (forecast) or class-weighted cross-entropy (behavior).
+
+    ``horizon_scale`` divides each horizon's error by the persistence error there (from the
+    training windows): the metric is skill per horizon, and an unscaled sum would let the far
+    horizons, whose errors are ~6× larger, decide what the model learns for h = 1.
+    """
     if model.spec.forecast:
         def forecast_loss(out, batch: Windows):
             weight = batch.mask[:, None, :].to(out.dtype)
-            return ((out - batch.y) ** 2 * weight).sum() / (weight.sum() * out.shape[1])
+            if horizon_scale is not None:
+                weight = weight / horizon_scale[None, :, None]
+            return ((out - batch.y) ** 2 * weight).sum() / (batch.mask.to(out.dtype).sum() * out.shape[1])
 
         return forecast_loss
     ce = nn.CrossEntropyLoss(weight=class_weights)
@@ -96,7 +110,8 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     train, val = train.to(device), val.to(device)
-    loss = loss_function(model, weights)
+    scale = persistence_error(train) if model.spec.forecast else None
+    loss = loss_function(model, weights, scale)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     best_loss, best_state, best_epoch, epoch = float("inf"), None, 0, 0
     for epoch in range(1, cfg.max_epochs + 1):

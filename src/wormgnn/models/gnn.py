@@ -24,10 +24,11 @@ from wormgnn.models.base import TaskSpec, WormModel, register
 @dataclass(frozen=True)
 class GNNConfig:
     hidden: int = 32
-    edge_types: int = 2
-    """Relation types including type 0 = no relation."""
+    edge_types: int = 3
+    """Relation types including type 0 = no relation. 3 beat 2 on validation loss for both tasks."""
     identity_dim: int = 8
-    dropout: float = 0.1
+    dropout: float = 0.3
+    """Chosen on validation loss (the training worms' held-out tail) over 0.1, for both tasks."""
     tau: float = 1.0
     gumbel: bool = False
     """Sample relations with Gumbel-softmax while training (NRI); soft weights otherwise."""
@@ -40,6 +41,9 @@ class GNNConfig:
     centered: bool = False
     """Remove each sender's and receiver's mean relation logit (over real neurons), so that
     relations must be pair-specific rather than "this neuron is informative to all"."""
+    heads: int = 4
+    """Attention-pooling heads for behavior: one softmax over neurons can average only one
+    group of them, and states are defined by several groups at once (AVA up and SMDV up)."""
 
 
 def _pair(a: nn.Linear, b: nn.Linear, h: torch.Tensor) -> torch.Tensor:
@@ -139,9 +143,10 @@ class GraphModelBase(WormModel):
         if spec.forecast:
             self.head = nn.Sequential(nn.Linear(node, d), nn.GELU(), nn.Linear(d, spec.horizon))
         else:
-            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, 1))
-            self.value = nn.Sequential(nn.Linear(node, d), nn.GELU())
-            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d, spec.n_classes))
+            heads = config.heads
+            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, heads))
+            self.value = nn.Sequential(nn.Linear(node, d * heads), nn.GELU())
+            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d * heads, spec.n_classes))
         self.aux_loss = torch.zeros(())
 
     def relations(self, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -159,9 +164,10 @@ class GraphModelBase(WormModel):
         if self.spec.forecast:
             delta = self.head(state)  # (B, N, H)
             return x[:, -1:, :] + delta.transpose(1, 2) * mask[:, None, :]
-        score = self.attend(state).squeeze(-1).masked_fill(~mask, float("-inf"))
-        pooled = torch.einsum("bn,bnd->bd", torch.softmax(score, dim=1), self.value(state))
-        return self.head(pooled)
+        score = self.attend(state).masked_fill(~mask[..., None], float("-inf"))  # (B, N, heads)
+        value = self.value(state).view(*score.shape, -1)  # (B, N, heads, D)
+        pooled = torch.einsum("bnh,bnhd->bhd", torch.softmax(score, dim=1), value)
+        return self.head(pooled.flatten(1))
 
 
 def _double_centered(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -247,9 +253,10 @@ class RelationalGNN(GraphModelBase):
 class ConnectomeGNNConfig:
     hidden: int = 32
     identity_dim: int = 8
-    dropout: float = 0.1
+    dropout: float = 0.3
     recurrent: bool = False
     rounds: int = 2
+    heads: int = 4
 
 
 @register("gnn-connectome", ConnectomeGNNConfig, "the same relational decoder on the fixed Cook et al. "
