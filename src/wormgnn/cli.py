@@ -204,9 +204,8 @@ def graph_cmd(
             line += f"; ground truth AUROC {g['auroc']:.3f}, AUPRC {g['auprc']:.3f}"
         typer.echo(line)
         for name, ref in worm["reference"].items():
-            against = ref.get("ground_truth", ref["connectome"])
-            typer.echo(f"  {name} (reference): {'ground truth' if 'ground_truth' in ref else 'connectome'} "
-                       f"AUROC {against['auroc']:.3f}")
+            against = "ground_truth" if "ground_truth" in ref else "connectome"
+            typer.echo(f"  {name} (reference): {against.replace('_', ' ')} AUROC {ref[against]['auroc']:.3f}")
     typer.echo(f"consistency between worms (Pearson r over shared pairs): "
                f"{result['consistency']['mean_correlation']:.3f}")
     typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}")

@@ -138,7 +138,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     from wormgnn.models.baselines import class_weights
     from wormgnn.persist import save_model
     from wormgnn.profiles import get_profile
-    from wormgnn.sim.io import write_matrix_csv
+    from wormgnn.sim.io import neuron_labels, write_matrix_csv
     from wormgnn.splits import plan
     from wormgnn.store import atomic_write_text
     from wormgnn.train import fit
@@ -176,15 +176,16 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             rec_index = [rec.neuron_names.index(nm) for nm in prep.names[:n]]
         else:
             rec_index = list(range(n))
-        labels = [rec.neuron_names[i] or f"#{i}" for i in rec_index]
-        write_matrix_csv(strength, labels, out / "relations" / f"{rec.worm_id}.csv")
+        all_labels = neuron_labels(rec)
+        write_matrix_csv(strength, [all_labels[i] for i in rec_index], out / "relations" / f"{rec.worm_id}.csv")
         worm_names = [rec.neuron_names[i] for i in rec_index]
+        coupling = truth[np.ix_(rec_index, rec_index)] if truth is not None else None
         scores = {model_name: strength, **reference_relations(prep.traces[:, :n])}
         agreement = {}
         for name, score in scores.items():
             agreement[name] = {"connectome": connectome_agreement(score, worm_names)}
-            if truth is not None:
-                agreement[name]["ground_truth"] = ground_truth_agreement(score, truth[np.ix_(rec_index, rec_index)])
+            if coupling is not None:
+                agreement[name]["ground_truth"] = ground_truth_agreement(score, coupling)
         entry = {"worm": rec.worm_id, "neurons": n, **agreement.pop(model_name), "reference": agreement}
         worms.append(entry)
         strengths.append(strength)

@@ -52,9 +52,12 @@ def seed_everything(seed: int) -> None:
 
 def persistence_error(data: Windows) -> torch.Tensor:
     """Mean squared change from the last input frame, per horizon, over real neurons: (H,)."""
-    weight = data.mask[:, None, :].to(data.y.dtype)
-    error = ((data.y - data.x[:, -1:, :]) ** 2 * weight).sum(dim=(0, 2)) / weight.sum(dim=(0, 2)).clamp(min=1.0)
-    return error.clamp(min=1e-8)
+    from wormgnn.metrics import mse_per_horizon
+
+    y = data.y.cpu().numpy()
+    last = data.x[:, -1:, :].cpu().numpy()
+    error = mse_per_horizon(np.broadcast_to(last, y.shape), y, data.mask.cpu().numpy())
+    return torch.as_tensor(error, dtype=data.y.dtype, device=data.y.device).clamp(min=1e-8)
 
 
 def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_scale: torch.Tensor | None = None):

@@ -22,28 +22,34 @@ from wormgnn.models.base import TaskSpec, WormModel, register
 
 
 @dataclass(frozen=True)
-class GNNConfig:
+class DecoderConfig:
+    """Settings of the relational decoder and task heads, shared by both graph models."""
+
     hidden: int = 32
-    edge_types: int = 3
-    """Relation types including type 0 = no relation. 3 beat 2 on validation loss for both tasks."""
     identity_dim: int = 8
     dropout: float = 0.3
     """Chosen on validation loss (the training worms' held-out tail) over 0.1, for both tasks."""
+    recurrent: bool = False
+    """NRI's recurrent decoder (a GRU step per frame); see RelationDecoder for the cost."""
+    rounds: int = 2
+    heads: int = 4
+    """Attention-pooling heads for behavior: one softmax over neurons can average only one
+    group of them, and states are defined by several groups at once (AVA up and SMDV up)."""
+
+
+@dataclass(frozen=True)
+class GNNConfig(DecoderConfig):
+    edge_types: int = 3
+    """Relation types including type 0 = no relation. 3 beat 2 on validation loss for both tasks."""
     tau: float = 1.0
     gumbel: bool = False
     """Sample relations with Gumbel-softmax while training (NRI); soft weights otherwise."""
     sparsity: float = 0.0
     """Weight of the mean relation probability in the loss (prefers few edges). Off by default:
     from the start of training it drives every relation to zero before any becomes useful."""
-    recurrent: bool = False
-    """NRI's recurrent decoder (a GRU step per frame); see RelationDecoder for the cost."""
-    rounds: int = 2
     centered: bool = False
     """Remove each sender's and receiver's mean relation logit (over real neurons), so that
     relations must be pair-specific rather than "this neuron is informative to all"."""
-    heads: int = 4
-    """Attention-pooling heads for behavior: one softmax over neurons can average only one
-    group of them, and states are defined by several groups at once (AVA up and SMDV up)."""
 
 
 def _pair(a: nn.Linear, b: nn.Linear, h: torch.Tensor) -> torch.Tensor:
@@ -133,7 +139,7 @@ class GraphModelBase(WormModel):
     fixed_neurons = False
     structure_agnostic = False
 
-    def __init__(self, spec: TaskSpec, config: GNNConfig, edge_types: int):
+    def __init__(self, spec: TaskSpec, config: DecoderConfig, edge_types: int):
         super().__init__(spec, config)
         d = config.hidden
         self.identity = nn.Embedding(max(spec.vocab_size, 1), config.identity_dim)
@@ -143,10 +149,9 @@ class GraphModelBase(WormModel):
         if spec.forecast:
             self.head = nn.Sequential(nn.Linear(node, d), nn.GELU(), nn.Linear(d, spec.horizon))
         else:
-            heads = config.heads
-            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, heads))
-            self.value = nn.Sequential(nn.Linear(node, d * heads), nn.GELU())
-            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d * heads, spec.n_classes))
+            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, config.heads))
+            self.value = nn.Sequential(nn.Linear(node, d * config.heads), nn.GELU())
+            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d * config.heads, spec.n_classes))
         self.aux_loss = torch.zeros(())
 
     def relations(self, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -250,13 +255,8 @@ class RelationalGNN(GraphModelBase):
 
 
 @dataclass(frozen=True)
-class ConnectomeGNNConfig:
-    hidden: int = 32
-    identity_dim: int = 8
-    dropout: float = 0.3
-    recurrent: bool = False
-    rounds: int = 2
-    heads: int = 4
+class ConnectomeGNNConfig(DecoderConfig):
+    """The decoder's settings only: the graph is fixed."""
 
 
 @register("gnn-connectome", ConnectomeGNNConfig, "the same relational decoder on the fixed Cook et al. "
