@@ -31,6 +31,32 @@ def test_behavior_row_has_both_granularities_and_confusion():
     assert "finetune" in row["train_log"]
 
 
+def test_behavior_trains_on_the_profiles_behavior_stride(monkeypatch):
+    from dataclasses import replace
+
+    from wormgnn import profiles
+
+    worm = load_dataset(sim_source(3, 11))[0].worm_id
+    strided = execute(_spec("behavior", "lowo", worm, "mlp"))["n_train"]
+    forecast = execute(_spec("forecast", "lowo", worm, "mlp"))["n_train"]
+    monkeypatch.setitem(profiles.PROFILES, "tiny", replace(profiles.PROFILES["tiny"], behavior_train_stride=1))
+    every = execute(_spec("behavior", "lowo", worm, "mlp"))["n_train"]
+    assert 7.5 * strided < every < 8.5 * strided
+    assert execute(_spec("forecast", "lowo", worm, "mlp"))["n_train"] == forecast  # forecasting keeps its stride
+
+
+def test_a_changed_profile_changes_the_run_key(monkeypatch):
+    from dataclasses import replace
+
+    from wormgnn import profiles
+
+    spec = _spec("forecast", "lowo", "w1", "mlp")
+    before = spec.key
+    assert spec.key == before and "|tiny@" in before
+    monkeypatch.setitem(profiles.PROFILES, "tiny", replace(profiles.PROFILES["tiny"], max_epochs=3))
+    assert spec.key != before
+
+
 def test_graph_model_on_all_neurons_scores_shared_only():
     row = execute(_spec("forecast", "within", "all", "gnn-connectome", neurons="all"))
     assert row["neurons"] == "all" and np.isfinite(row["metrics"]["mse"]["1"])

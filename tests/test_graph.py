@@ -4,16 +4,25 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from conftest import write_sim_folder
+from toys import NAMES, chain_coupling, toy_windows
 
+from wormgnn.errors import WormGnnError
 from wormgnn.graph import (
     auprc,
     auroc,
     connectome_agreement,
     consistency,
+    forecast_sensitivity,
     ground_truth_agreement,
+    infer_relations,
     reference_relations,
+    resolve_measure,
 )
+from wormgnn.models import TaskSpec, build_model
+from wormgnn.train import TrainConfig, fit
+from wormgnn.windows import prepare
 
 
 def test_auroc_and_auprc_by_hand():
@@ -65,6 +74,55 @@ def test_reference_estimators_recover_a_known_linear_graph():
     assert auroc(scores["correlation"][off], ((coupling + coupling.T) != 0)[off]) > 0.95
 
 
+def test_forecast_sensitivity_is_the_summed_absolute_jacobian():
+    torch.manual_seed(0)
+    model = build_model("gnn", TaskSpec("forecast", 8, 3, 6, identities=tuple(sorted(NAMES)))).eval()
+    x = torch.randn(5, 8, 7)  # one padding neuron
+    mask = torch.ones(5, 7, dtype=torch.bool)
+    mask[:, 6] = False
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6, 0]]).expand(5, -1)
+    wanted = torch.zeros(6, 6, dtype=torch.float64)
+    inputs = x.clone().requires_grad_(True)
+    out = model(inputs, mask, ids)
+    for j in range(6):  # backward mode, one pass per receiver and horizon
+        for h in range(3):
+            (grad,) = torch.autograd.grad(out[:, h, j].sum(), inputs, retain_graph=True)
+            wanted[:, j] += grad[:, -1, :6].abs().mean(0).double()
+    with torch.no_grad():  # forward mode, senders in chunks of 2
+        got = forecast_sensitivity(model, x, mask, ids, 6, pair_budget=5 * 7 * 7 * 2)
+    torch.testing.assert_close(got, wanted, atol=1e-5, rtol=1e-4)
+
+
+def test_sensitivity_recovers_the_direction_of_a_known_graph():
+    train, test, ids, recs = toy_windows("forecast", worms=3, frames=800)
+    torch.manual_seed(0)
+    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids))
+    fit(model, train, test, TrainConfig(max_epochs=20, patience=20, lr=3e-3), seed=0)
+    vocabulary = {n: i + 1 for i, n in enumerate(ids)}
+    prepared = prepare(recs, "shared")[-1]  # the worm the model never trained on
+    strength = infer_relations(model, prepared, vocabulary, 8)
+    order = [NAMES.index(n) for n in prepared.names]
+    truth = chain_coupling()[np.ix_(order, order)] > 0
+    off = ~np.eye(6, dtype=bool)
+    assert auroc(strength[off], truth[off]) > 0.9
+    assert np.all(np.diag(strength) == 0)
+    # the ring is directed: each true edge outweighs its reverse
+    i, j = np.nonzero(truth)
+    assert np.all(strength[i, j] > strength[j, i])
+
+
+def test_measures_that_a_model_cannot_give_are_refused():
+    spec = dict(window=8, horizon=2, n_neurons=3, identities=("AVAL", "AVAR", "PVDL"))
+    behavior = build_model("gnn", TaskSpec("behavior", **spec))
+    assert resolve_measure(behavior, None) == "encoder"
+    with pytest.raises(WormGnnError, match="needs a model trained to forecast"):
+        resolve_measure(behavior, "sensitivity")
+    with pytest.raises(WormGnnError, match="this model infers no relations"):
+        resolve_measure(build_model("gnn-connectome", TaskSpec("forecast", **spec)), "encoder")
+    with pytest.raises(WormGnnError, match="unknown measure"):
+        resolve_measure(behavior, "granger")
+
+
 def test_graph_cli_end_to_end(tmp_path):
     data = tmp_path / "sim"
     recs = write_sim_folder(data, worms=2, seed=3, duration_s=120, ground_truth=True)
@@ -77,9 +135,22 @@ def test_graph_cli_end_to_end(tmp_path):
     assert all("ground_truth" in w and 0 <= w["ground_truth"]["auroc"] <= 1 for w in summary["worms"])
     assert 0 <= summary["worms"][0]["connectome"]["auroc"] <= 1
     for worm in summary["worms"]:  # the yardstick estimators are scored the same way
-        assert set(worm["reference"]) == {"correlation", "granger"}
+        assert set(worm["reference"]) == {"gnn encoder", "correlation", "granger"}
         assert all(0 <= ref["ground_truth"]["auroc"] <= 1 for ref in worm["reference"].values())
+    assert summary["measure"] == "sensitivity"
     assert "granger (reference)" in result.stdout
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
     assert (out / "model.pt").exists()
+
+
+def test_graph_cli_refuses_an_unknown_measure_before_training(tmp_path):
+    data = tmp_path / "sim"
+    write_sim_folder(data, worms=2, seed=3, duration_s=120)
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(data), "--out", str(out),
+                             "--profile", "tiny", "--relations", "granger"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "unknown measure" in result.stderr
+    assert "Traceback" not in result.stderr and not (out / "model.pt").exists()

@@ -54,7 +54,7 @@ class Model:
         horizon = p.horizon if self.forecast else 0
         cuts = [int(round(r.frames * (1 - LOWO_VAL_FRACTION))) for r in recordings]
         train = make_windows(prepared, [(i, 0, c) for i, c in enumerate(cuts)], p.window, horizon,
-                             p.train_stride, self.vocabulary, labelled_only=not self.forecast)
+                             p.stride(self.task), self.vocabulary, labelled_only=not self.forecast)
         val = make_windows(prepared, [(i, c + p.window, r.frames) for i, (c, r) in enumerate(zip(cuts, recordings,
                                                                                                strict=True))],
                            p.window, horizon, 1, self.vocabulary, labelled_only=not self.forecast)

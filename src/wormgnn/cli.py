@@ -178,6 +178,8 @@ def graph_cmd(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
     model: str = typer.Option("gnn", "--model", help="gnn or a variant, e.g. gnn:centered=true."),
+    relations: str = typer.Option("sensitivity", "--relations",
+                                  help="sensitivity (of j's forecast to i) or encoder (P(relation))."),
 ) -> None:
     """Relations the GNN infers between neurons, per worm, against the wiring diagram."""
     from wormgnn.experiment import sim_source
@@ -194,7 +196,7 @@ def graph_cmd(
         raise WormGnnError(f"{data}: no such file or directory")
     ResultStore(out)  # validates and creates the folder
     result = run_graph(str(data) if data else sim_source(5, 0), out, neurons, profile, seed,
-                       resolve_device(device), model_name=model)
+                       resolve_device(device), model_name=model, measure=relations)
     for worm in result["worms"]:
         c = worm["connectome"]
         line = (f"{worm['worm']}: {worm['neurons']} neurons; connectome AUROC {c['auroc']:.3f}, "

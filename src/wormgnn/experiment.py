@@ -59,6 +59,11 @@ def dataset_fingerprint(source: str) -> str:
     return f"{path.name}:{hashlib.sha1(json.dumps(stats).encode()).hexdigest()[:10]}"
 
 
+def profile_fingerprint(name: str) -> str:
+    settings = json.dumps(get_profile(name).describe(), sort_keys=True, default=str)
+    return hashlib.sha1(settings.encode()).hexdigest()[:8]
+
+
 @dataclass(frozen=True)
 class RunSpec:
     source: str
@@ -76,9 +81,10 @@ class RunSpec:
     @property
     def key(self) -> str:
         """Stable identity of a run for resuming (the device does not change what is measured;
-        reduced precision may, so it is part of the key when used)."""
+        reduced precision may, so it is part of the key when used). The profile enters with a
+        fingerprint of its settings: a row trained under other epochs or strides is not reused."""
         parts = [self.dataset, self.task, self.split, self.fold, self.model, self.neurons, str(self.seed),
-                 self.profile]
+                 f"{self.profile}@{profile_fingerprint(self.profile)}"]
         return "|".join(parts + ([self.precision] if self.precision != "fp32" else []))
 
 
@@ -118,7 +124,7 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     torch.manual_seed(spec.seed)
     model = build_model(spec.model, task, profile.model_overrides)
     # the stride saves SGD epochs; a closed-form fit is cheap enough to use every window
-    train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.train_stride)
+    train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.stride(spec.task))
     val, test = windows(parts.val), windows(parts.test)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
     log = fit(model, train, val, profile.train_config(spec.device, spec.precision), spec.seed, weights)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from wormgnn.connectome import load_connectome
+from wormgnn.errors import WormGnnError
 from wormgnn.windows import Prepared, make_windows
 
 
@@ -32,18 +33,79 @@ def auprc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float(precision[hits].mean())
 
 
+MEASURES = ("sensitivity", "encoder")
+"""How a trained graph model's relation i → j is read out:
+
+- ``sensitivity``: how much the model's forecast of j (summed over horizons) moves with i's
+  latest frame, Σ_h |∂ŷ_j(t+h) / ∂x_i(t)|, averaged over windows. What the whole model learned
+  i does to j, through the inferred relations, the decoder's messages and identities alike.
+- ``encoder``: the NRI encoder's P(any relation i → j). Trained only through the forecast, it
+  learns which neurons are informative more than which pairs are coupled (on simulated worms it
+  is near chance where sensitivity and plain correlation reach ≈ 0.79 AUROC).
+"""
+
+MEASURE_LABELS = {"sensitivity": "Σ_h |∂ forecast of j / ∂ i|", "encoder": "P(relation i → j)"}
+
+
+def resolve_measure(model, measure: str | None) -> str:
+    """The measure to read from this model: by default sensitivity for a forecaster, and the
+    encoder's relations for a behavior model (it has no forecast to be sensitive)."""
+    measure = measure or ("sensitivity" if model.spec.forecast else "encoder")
+    if measure not in MEASURES:
+        raise WormGnnError(f"--relations {measure}: unknown measure (known: {', '.join(MEASURES)})")
+    if measure == "sensitivity" and not model.spec.forecast:
+        raise WormGnnError("--relations sensitivity: needs a model trained to forecast, not to decode behavior")
+    if measure == "encoder" and not hasattr(model, "relation_strength"):
+        raise WormGnnError("--relations encoder: this model infers no relations (its graph is fixed)")
+    return measure
+
+
+def forecast_sensitivity(model, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor, n: int,
+                         pair_budget: int = 2_000_000) -> torch.Tensor:
+    """Σ_h |∂ŷ_j(t+h) / ∂x_i(t)| for senders i and receivers j among the first ``n`` neurons,
+    averaged over the windows: (n, n). Forward-mode, one tangent per sender (not one backward
+    pass per receiver and horizon), senders batched as long as B·k·N² stays within the budget."""
+    b, _, width = x.shape
+    per_sender = b * width * width
+    chunk = max(1, pair_budget // max(per_sender, 1))
+    strength = torch.zeros(n, n, dtype=torch.float64)
+    for first in range(0, n, chunk):
+        senders = torch.arange(first, min(first + chunk, n), device=x.device)
+        k = len(senders)
+        tangent = torch.zeros(k, *x.shape, dtype=x.dtype, device=x.device)
+        tangent[torch.arange(k), :, -1, senders] = 1.0
+        repeat = (k,) + (1,) * (x.dim() - 1)
+
+        def forecast(inputs, mask=mask.repeat(k, 1), ids=ids.repeat(k, 1)):
+            return model(inputs, mask, ids)
+
+        _, change = torch.func.jvp(forecast, (x.repeat(*repeat),), (tangent.flatten(0, 1),))
+        change = change.view(k, b, *change.shape[1:])[..., :n]  # (k, B, H, n)
+        strength[first:first + k] = change.abs().sum(2).mean(1).double().cpu()
+    return strength
+
+
 @torch.no_grad()
 def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], window: int,
-                    stride: int = 4, batch_size: int = 256, device: str = "cpu") -> np.ndarray:
-    """Mean P(any relation i → j) over a recording's windows, among its real neurons."""
-    windows = make_windows([prepared], [(0, 0, prepared.traces.shape[0])], window, 0, stride, vocabulary)
+                    measure: str | None = None, max_windows: int = 256, batch_size: int = 64,
+                    device: str = "cpu") -> np.ndarray:
+    """Relation strength i → j among a recording's real neurons (see MEASURES), over up to
+    ``max_windows`` windows spread evenly across the recording."""
+    measure = resolve_measure(model, measure)
+    frames = prepared.traces.shape[0]
+    stride = max(1, (frames - window) // max_windows + 1)
+    windows = make_windows([prepared], [(0, 0, frames)], window, 0, stride, vocabulary)
     n = int(prepared.mask.sum())
     total = torch.zeros(n, n, dtype=torch.float64)
     model.eval()
     for start in range(0, len(windows), batch_size):
         batch = windows.subset(torch.arange(start, min(start + batch_size, len(windows)))).to(device)
-        strength = model.relation_strength(batch.x, batch.mask, batch.ids).cpu().double()
-        total += strength[:n, :n] * len(batch)
+        if measure == "encoder":
+            strength = model.relation_strength(batch.x, batch.mask, batch.ids).cpu().double()[:n, :n]
+        else:
+            strength = forecast_sensitivity(model, batch.x, batch.mask, batch.ids, n)
+        total += strength * len(batch)
+    total.fill_diagonal_(0.0)  # a neuron's own past is not a relation
     return (total / len(windows)).numpy()
 
 
@@ -126,10 +188,12 @@ def _truths_for(source: str, recordings) -> list[np.ndarray | None]:
 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
-              device: str = "cpu", task: str = "forecast", model_name: str = "gnn") -> dict:
+              device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
+              measure: str | None = None) -> dict:
     """Train ``gnn`` on every worm (within-worm split, early stopping on validation), then
-    write each worm's inferred relations and how they agree with the connectome, with each
-    other, and (simulated worms) with the true coupling."""
+    write each worm's inferred relations (``measure``, see MEASURES) and how they agree with
+    the connectome, with each other, and (simulated worms) with the true coupling. The other
+    measure and two simple estimators are scored the same way, as yardsticks."""
     import json
     from pathlib import Path
 
@@ -153,7 +217,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     vocabulary = identity_vocabulary(prepared)
     forecast = task == "forecast"
     horizon = profile.horizon if forecast else 0
-    train = make_windows(prepared, parts.train, profile.window, horizon, profile.train_stride, vocabulary,
+    train = make_windows(prepared, parts.train, profile.window, horizon, profile.stride(task), vocabulary,
                          labelled_only=not forecast)
     val = make_windows(prepared, parts.val, profile.window, horizon, 1, vocabulary, labelled_only=not forecast)
     spec = TaskSpec(task, profile.window, profile.horizon, prepared[0].traces.shape[1],
@@ -161,16 +225,15 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     torch.manual_seed(seed)
     model = build_model(model_name, spec, profile.model_overrides)
     if not hasattr(model, "relation_strength"):
-        from wormgnn.errors import WormGnnError
-
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
+    measure = resolve_measure(model, measure)
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     log = fit(model, train, val, profile.train_config(device), seed, weights)
     save_model(model, out / "model.pt", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
     truths = _truths_for(source, recordings)
     worms, strengths, names = [], [], []
     for rec, prep, truth in zip(recordings, prepared, truths, strict=True):
-        strength = infer_relations(model, prep, vocabulary, profile.window, device=device)
+        strength = infer_relations(model, prep, vocabulary, profile.window, measure, device=device)
         n = strength.shape[0]
         if neurons == "shared":
             rec_index = [rec.neuron_names.index(nm) for nm in prep.names[:n]]
@@ -180,7 +243,11 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         write_matrix_csv(strength, [all_labels[i] for i in rec_index], out / "relations" / f"{rec.worm_id}.csv")
         worm_names = [rec.neuron_names[i] for i in rec_index]
         coupling = truth[np.ix_(rec_index, rec_index)] if truth is not None else None
-        scores = {model_name: strength, **reference_relations(prep.traces[:, :n])}
+        others = [m for m in MEASURES if m != measure and (m == "encoder" or forecast)]
+        scores = {model_name: strength,
+                  **{f"{model_name} {m}": infer_relations(model, prep, vocabulary, profile.window, m, device=device)
+                     for m in others},
+                  **reference_relations(prep.traces[:, :n])}
         agreement = {}
         for name, score in scores.items():
             agreement[name] = {"connectome": connectome_agreement(score, worm_names)}
@@ -190,7 +257,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         worms.append(entry)
         strengths.append(strength)
         names.append(worm_names)
-    result = {"source": source, "model": model_name, "neurons": neurons, "profile": profile_name, "seed": seed,
+    result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
+              "profile": profile_name, "seed": seed,
               "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
               "worms": worms, "consistency": consistency(strengths, names)}
     atomic_write_text(out / "graph.json", json.dumps(result, indent=1))

@@ -14,7 +14,11 @@ class Profile:
     max_epochs: int
     patience: int
     train_stride: int
-    """Adjacent windows at ~2.9 frames/s are nearly identical: every k-th one trains as well."""
+    """Forecasting: adjacent windows at ~2.9 frames/s are nearly identical, every k-th one
+    trains as well."""
+    behavior_train_stride: int = 1
+    """Behavior: every window. States switch within a frame or two, and a stride drops most of
+    the windows at the switches (gnn validation loss 0.78 → 0.75 on the real data, 5 folds)."""
     splits: tuple[str, ...] = ("lowo",)
     models: tuple[str, ...] = ("persistence", "linear", "mlp", "lstm", "gnn")
     window: int = 16
@@ -23,6 +27,10 @@ class Profile:
     lr: float = 1e-3
     finetune_lr: float = 5e-4
     model_overrides: dict = field(default_factory=dict)
+
+    def stride(self, task: str) -> int:
+        """Every how many windows an SGD model trains on, for this task."""
+        return self.train_stride if task == "forecast" else self.behavior_train_stride
 
     def describe(self) -> dict:
         return asdict(self)
@@ -36,10 +44,11 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4, lr=3e-3,
+    "quick": Profile("quick", seeds=1, max_epochs=6, patience=2, train_stride=4, behavior_train_stride=4, lr=3e-3,
                      model_overrides={"hidden": 32}),
-    "paper": Profile("paper", seeds=3, max_epochs=30, patience=5, train_stride=3, lr=2e-3),
-    "tiny": Profile("tiny", seeds=1, max_epochs=2, patience=1, train_stride=8,
+    # 50 epochs: at 30 the gnn forecaster was still improving on validation in 14 of 15 runs
+    "paper": Profile("paper", seeds=3, max_epochs=50, patience=5, train_stride=3, lr=2e-3),
+    "tiny": Profile("tiny", seeds=1, max_epochs=2, patience=1, train_stride=8, behavior_train_stride=8,
                     model_overrides={"hidden": 16}),
 }
 

@@ -239,21 +239,22 @@ def _prepared_names(source, neurons, index):
 def relation_figure(source, run, figs: Figures) -> None:
     from wormgnn.connectome import load_connectome
     from wormgnn.experiment import load_dataset
-    from wormgnn.graph import connectome_agreement, infer_relations
+    from wormgnn.graph import MEASURE_LABELS, connectome_agreement, infer_relations, resolve_measure
     from wormgnn.windows import prepare
 
     pyplot = _pyplot()
     recordings = list(load_dataset(source))
     prepared = prepare(recordings, "shared")
     index = int(run.test_windows.worm[0])
-    strength = infer_relations(run.model.cpu(), prepared[index], run.vocabulary, run.model.spec.window)
+    measure = resolve_measure(run.model, None)
+    strength = infer_relations(run.model.cpu(), prepared[index], run.vocabulary, run.model.spec.window, measure)
     names = prepared[index].names
     chemical, gap, _ = load_connectome().submatrices(names)
     wiring = np.log1p(chemical + gap)
     agreement = connectome_agreement(strength, names)
     fig, axes = pyplot.subplots(1, 2, figsize=(13, 5.8), gridspec_kw={"wspace": 0.5})
     for ax, matrix, title, label in (
-        (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", "P(relation i → j)"),
+        (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", MEASURE_LABELS[measure]),
         (axes[1], wiring, "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),
     ):
         im = ax.imshow(matrix, cmap="viridis")
