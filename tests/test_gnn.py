@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 import torch
-from toys import NAMES, chain_coupling, toy_windows
+from toys import NAMES, chain_coupling, trained_ring_gnn
 
 from wormgnn.graph import auroc
 from wormgnn.models import TaskSpec, build_model
-from wormgnn.train import TrainConfig, fit, predict
+from wormgnn.train import predict
 
 IDS = tuple(sorted(NAMES))
 
@@ -64,10 +64,7 @@ def test_permuting_neurons_permutes_outputs(task):
 
 
 def test_learns_a_known_graph_and_recovers_its_edges():
-    train, test, ids, _ = toy_windows("forecast", worms=3, frames=800)
-    torch.manual_seed(0)
-    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids))
-    fit(model, train, test, TrainConfig(max_epochs=20, patience=20, lr=3e-3), seed=0)
+    model, test, ids, _ = trained_ring_gnn()
     pred = predict(model, test)
     persistence = ((test.x[:, -1:, :] - test.y) ** 2).mean().item()
     assert ((torch.from_numpy(pred) - test.y) ** 2).mean().item() < 0.9 * persistence

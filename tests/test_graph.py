@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import write_sim_folder
-from toys import NAMES, chain_coupling, toy_windows
+from toys import NAMES, chain_coupling, trained_ring_gnn
 
 from wormgnn.errors import WormGnnError
 from wormgnn.graph import (
@@ -21,7 +21,6 @@ from wormgnn.graph import (
     resolve_measure,
 )
 from wormgnn.models import TaskSpec, build_model
-from wormgnn.train import TrainConfig, fit
 from wormgnn.windows import prepare
 
 
@@ -94,10 +93,7 @@ def test_forecast_sensitivity_is_the_summed_absolute_jacobian():
 
 
 def test_sensitivity_recovers_the_direction_of_a_known_graph():
-    train, test, ids, recs = toy_windows("forecast", worms=3, frames=800)
-    torch.manual_seed(0)
-    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids))
-    fit(model, train, test, TrainConfig(max_epochs=20, patience=20, lr=3e-3), seed=0)
+    model, _, ids, recs = trained_ring_gnn()
     vocabulary = {n: i + 1 for i, n in enumerate(ids)}
     prepared = prepare(recs, "shared")[-1]  # the worm the model never trained on
     strength = infer_relations(model, prepared, vocabulary, 8)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import torch
 
 from wormgnn.data import Recording
 from wormgnn.data.states import KATO_STATES
@@ -44,3 +47,17 @@ def toy_windows(task: str, worms: int = 3, frames: int = 600, window: int = 8, h
     test = make_windows(prepared, [(worms - 1, 0, frames)], window, h, 1, vocab,
                         labelled_only=task == "behavior")
     return train, test, tuple(sorted(NAMES)), recs
+
+
+@functools.lru_cache(maxsize=1)
+def trained_ring_gnn():
+    """A gnn forecaster trained on two toy worms of the directed ring; the third worm held out.
+    Shared by the tests of its forecasts and of the relations read from it (trained once)."""
+    from wormgnn.models import TaskSpec, build_model
+    from wormgnn.train import TrainConfig, fit
+
+    train, test, ids, recs = toy_windows("forecast", worms=3, frames=800)
+    torch.manual_seed(0)
+    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids))
+    fit(model, train, test, TrainConfig(max_epochs=20, patience=20, lr=3e-3), seed=0)
+    return model.eval(), test, ids, recs
