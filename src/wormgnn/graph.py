@@ -33,7 +33,8 @@ def auprc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float(precision[hits].mean())
 
 
-MEASURES = ("sensitivity", "encoder")
+MEASURE_LABELS = {"sensitivity": "Σ_h |∂ forecast of j / ∂ i|", "encoder": "P(relation i → j)"}
+MEASURES = tuple(MEASURE_LABELS)
 """How a trained graph model's relation i → j is read out:
 
 - ``sensitivity``: how much the model's forecast of j (summed over horizons) moves with i's
@@ -44,19 +45,29 @@ MEASURES = ("sensitivity", "encoder")
   is near chance where sensitivity and plain correlation reach ≈ 0.79 AUROC).
 """
 
-MEASURE_LABELS = {"sensitivity": "Σ_h |∂ forecast of j / ∂ i|", "encoder": "P(relation i → j)"}
+
+def _why_not(model, measure: str) -> str | None:
+    """Why this model cannot give this measure, or None if it can."""
+    if measure not in MEASURES:
+        return f"unknown measure (known: {', '.join(MEASURES)})"
+    if measure == "sensitivity" and not model.spec.forecast:
+        return "needs a model trained to forecast, not to decode behavior"
+    if measure == "encoder" and not hasattr(model, "relation_strength"):
+        return "this model infers no relations (its graph is fixed)"
+    return None
+
+
+def available_measures(model) -> list[str]:
+    return [m for m in MEASURES if _why_not(model, m) is None]
 
 
 def resolve_measure(model, measure: str | None) -> str:
     """The measure to read from this model: by default sensitivity for a forecaster, and the
     encoder's relations for a behavior model (it has no forecast to be sensitive)."""
     measure = measure or ("sensitivity" if model.spec.forecast else "encoder")
-    if measure not in MEASURES:
-        raise WormGnnError(f"--relations {measure}: unknown measure (known: {', '.join(MEASURES)})")
-    if measure == "sensitivity" and not model.spec.forecast:
-        raise WormGnnError("--relations sensitivity: needs a model trained to forecast, not to decode behavior")
-    if measure == "encoder" and not hasattr(model, "relation_strength"):
-        raise WormGnnError("--relations encoder: this model infers no relations (its graph is fixed)")
+    reason = _why_not(model, measure)
+    if reason:
+        raise WormGnnError(f"--relations {measure}: {reason}")
     return measure
 
 
@@ -74,12 +85,11 @@ def forecast_sensitivity(model, x: torch.Tensor, mask: torch.Tensor, ids: torch.
         k = len(senders)
         tangent = torch.zeros(k, *x.shape, dtype=x.dtype, device=x.device)
         tangent[torch.arange(k), :, -1, senders] = 1.0
-        repeat = (k,) + (1,) * (x.dim() - 1)
 
         def forecast(inputs, mask=mask.repeat(k, 1), ids=ids.repeat(k, 1)):
             return model(inputs, mask, ids)
 
-        _, change = torch.func.jvp(forecast, (x.repeat(*repeat),), (tangent.flatten(0, 1),))
+        _, change = torch.func.jvp(forecast, (x.repeat(k, 1, 1),), (tangent.flatten(0, 1),))
         change = change.view(k, b, *change.shape[1:])[..., :n]  # (k, B, H, n)
         strength[first:first + k] = change.abs().sum(2).mean(1).double().cpu()
     return strength
@@ -227,6 +237,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     if not hasattr(model, "relation_strength"):
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     measure = resolve_measure(model, measure)
+    others = [m for m in available_measures(model) if m != measure]  # scored beside it as yardsticks
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     log = fit(model, train, val, profile.train_config(device), seed, weights)
     save_model(model, out / "model.pt", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
@@ -243,7 +254,6 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         write_matrix_csv(strength, [all_labels[i] for i in rec_index], out / "relations" / f"{rec.worm_id}.csv")
         worm_names = [rec.neuron_names[i] for i in rec_index]
         coupling = truth[np.ix_(rec_index, rec_index)] if truth is not None else None
-        others = [m for m in MEASURES if m != measure and (m == "encoder" or forecast)]
         scores = {model_name: strength,
                   **{f"{model_name} {m}": infer_relations(model, prep, vocabulary, profile.window, m, device=device)
                      for m in others},
