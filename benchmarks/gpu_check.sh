@@ -32,4 +32,4 @@ print(json.dumps(result))
 (out / "agreement.json").write_text(json.dumps(result))
 PY
 time .venv/bin/wormgnn benchmark --profile paper --data "${KATO:-../shared/data/kato2015/WT_NoStim.mat}" \
-  --models persistence,linear,mlp,lstm,gnn --device cuda --workers 1 --out "$out/paper_cuda" --no-report > "$out/paper_cuda.log" 2>&1
+  --models persistence,linear,mlp,lstm,gnn,gnn-connectome --neurons shared,all --device cuda --workers 1 --out "$out/paper_cuda" --no-report > "$out/paper_cuda.log" 2>&1

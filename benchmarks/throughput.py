@@ -2,6 +2,7 @@
 
     python benchmarks/throughput.py --json throughput.json            # N = 135 and 302, W = 16
     python benchmarks/throughput.py --json t.json --sizes 8 --steps 2 --models mlp,gnn   # a smoke run
+    python benchmarks/throughput.py --json sys.json --allocator system   # glibc's default allocator
 
 Measures, on the device it runs on (named in the output): training windows/s (forward,
 backward, optimizer step on device-resident batches), inference ms per window at the
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from wormgnn.cpu import keep_freed_memory
 from wormgnn.models import REGISTRY, TaskSpec, build_model
 from wormgnn.train import resolve_device
 
@@ -104,8 +106,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
+    parser.add_argument("--allocator", default="keep", choices=("keep", "system"),
+                        help="keep: freed blocks stay in the heap, as in wormgnn's workers (wormgnn.cpu); "
+                        "system: glibc's default, to compare")
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
+    kept = keep_freed_memory() if args.allocator == "keep" else False
     if args.threads:
         torch.set_num_threads(args.threads)
     models = [m for m in args.models.split(",") if m]
@@ -122,7 +128,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(json.dumps(row), flush=True)
             rows.append(row)
     report = {"device": device, "device_name": device_name, "threads": torch.get_num_threads(),
-              "cpu_count": os.cpu_count(), "torch": torch.__version__, "precision": args.precision, "results": rows}
+              "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,
+              "precision": args.precision, "results": rows}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.json.with_name(f".{args.json.name}.tmp")
     tmp.write_text(json.dumps(report, indent=1))

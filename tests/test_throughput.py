@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from wormgnn.cpu import keep_freed_memory
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "throughput.py"
 
 
@@ -14,6 +16,7 @@ def test_throughput_script_runs_on_cpu_with_a_tiny_size(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     assert report["device"] == "cpu" and report["device_name"]
+    assert report["freed_memory_kept"] is keep_freed_memory()  # the default: as wormgnn's workers run
     rows = {r["model"]: r for r in report["results"]}
     assert set(rows) == {"persistence", "linear", "mlp", "lstm", "gnn", "gnn-connectome"}
     for name in ("mlp", "lstm", "gnn", "gnn-connectome"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from wormgnn.cpu import keep_freed_memory
 from wormgnn.errors import WormGnnError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -282,6 +283,7 @@ def report_cmd(
 def main() -> None:
     """Entry point: user errors become one line and exit code 2 (usage errors too, via click)."""
     warnings.showwarning = _show_warning
+    keep_freed_memory()  # commands that train in this process (graph, train) gain as workers do
     try:
         app()
     except WormGnnError as exc:

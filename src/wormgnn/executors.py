@@ -12,6 +12,7 @@ import queue
 import traceback
 from collections.abc import Callable, Iterable
 
+from wormgnn.cpu import configure_process
 from wormgnn.errors import WormGnnError
 from wormgnn.experiment import RunSpec, execute
 
@@ -33,9 +34,7 @@ def _run_safely(spec: RunSpec) -> tuple[dict | None, str | None]:
 
 
 def run_inline(specs: Iterable[RunSpec], on_result: OnResult) -> None:
-    import torch
-
-    torch.set_num_threads(_threads_per_worker(1))
+    configure_process(_threads_per_worker(1))
     for spec in specs:
         row, error = _run_safely(spec)
         on_result(spec, row, error)
@@ -56,10 +55,8 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
 
 
 def _worker(tasks, results, threads: int, parent: int) -> None:
-    import torch
-
     _exit_with_parent(parent)
-    torch.set_num_threads(threads)
+    configure_process(threads)
     while True:
         item = tasks.get()
         if item is None:

@@ -11,11 +11,10 @@ from wormgnn.experiment import RunSpec
 
 
 def _task(spec: RunSpec):
-    import torch
-
+    from wormgnn.cpu import configure_process
     from wormgnn.executors import _run_safely
 
-    torch.set_num_threads(1)
+    configure_process(1)
     return _run_safely(spec)
 
 
