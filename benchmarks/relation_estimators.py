@@ -21,6 +21,7 @@ import numpy as np
 
 from wormgnn.graph import auroc, reference_relations
 from wormgnn.sim import simulate
+from wormgnn.store import atomic_write_text
 from wormgnn.windows import prepare
 
 
@@ -68,9 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
         for name, s in report["seeds"][seed].items():
             print(f"seed {seed}  {name:24s} AUROC {s['mean']:.3f}  ({s['min']:.3f}–{s['max']:.3f})", flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.json.with_name(f".{args.json.name}.tmp")
-    tmp.write_text(json.dumps(report, indent=1))
-    tmp.replace(args.json)
+    atomic_write_text(args.json, json.dumps(report, indent=1))
     return report
 
 

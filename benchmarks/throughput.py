@@ -24,6 +24,7 @@ import torch
 
 from wormgnn.cpu import keep_freed_memory
 from wormgnn.models import REGISTRY, TaskSpec, build_model
+from wormgnn.store import atomic_write_text
 from wormgnn.train import resolve_device
 
 
@@ -131,9 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
               "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,
               "precision": args.precision, "results": rows}
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.json.with_name(f".{args.json.name}.tmp")
-    tmp.write_text(json.dumps(report, indent=1))
-    tmp.replace(args.json)
+    atomic_write_text(args.json, json.dumps(report, indent=1))
     return report
 
 
