@@ -19,14 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from wormgnn.graph import auroc, reference_relations
+from wormgnn.graph import ground_truth_agreement, reference_relations
 from wormgnn.sim import simulate
 from wormgnn.store import atomic_write_text
-from wormgnn.windows import prepare
-
-
-def _zscored(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean(0)) / np.maximum(x.std(0), 1e-9)
+from wormgnn.windows import prepare, zscore
 
 
 def estimates(traces: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -35,7 +31,7 @@ def estimates(traces: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
     n = x.shape[1]
     out = dict(reference_relations(x))
     for lag in (1, 2, 3):
-        out[f"lagged correlation {lag}"] = np.abs(_zscored(x[:-lag]).T @ _zscored(x[lag:]) / (len(x) - lag))
+        out[f"lagged correlation {lag}"] = np.abs(zscore(x[:-lag]).T @ zscore(x[lag:]) / (len(x) - lag))
     precision = np.linalg.inv(np.cov(x.T) + np.eye(n))
     d = np.sqrt(np.diag(precision))
     out["partial correlation"] = np.abs(precision / d[:, None] / d[None, :])
@@ -60,10 +56,9 @@ def main(argv: list[str] | None = None) -> dict:
         for rec, prep, truth in zip(recordings, prepare(recordings, "shared"), truths, strict=True):
             n = int(prep.mask.sum())
             index = [rec.neuron_names.index(name) for name in prep.names[:n]]
-            coupled = truth[np.ix_(index, index)] != 0
-            off = ~np.eye(n, dtype=bool)
+            coupling = truth[np.ix_(index, index)]
             for name, value in estimates(prep.traces[:, :n], np.asarray(rec.labels)).items():
-                scores.setdefault(name, []).append(auroc(value[off], coupled[off]))
+                scores.setdefault(name, []).append(ground_truth_agreement(value, coupling)["auroc"])
         report["seeds"][seed] = {name: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
                                  for name, v in scores.items()}
         for name, s in report["seeds"][seed].items():

@@ -5,10 +5,10 @@ glibc hands every block above its mmap threshold (at most 32 MB by default) back
 kernel when it is freed, and the next batch asks for it again, zero-filled page by page.
 A graph model's pair tensors are ``(B, N, N, D)``: about 300 MB each at N = 135, so the
 kernel's page handling took more CPU time than the training itself (11 s system against
-9 s user). Keeping freed blocks in the heap, one torch thread: gnn training 49 → 71
-windows/s (forecast) and 47 → 85 (behavior) at N = 135, 224 → 527 at N = 60, 2168 → 2948 at
-N = 22 (``python benchmarks/throughput.py``); the price is a peak memory that stays
-allocated (1.9 → 3.4–3.8 GB at N = 135, batch 128). Numbers are unchanged.
+9 s user). Keeping freed blocks in the heap, one torch thread, batch 128: gnn training
+49 → 102 windows/s (forecast) and 47 → 100 (behavior) at N = 135, 2349 → 2891 at N = 22
+(``benchmarks/throughput.py --allocator keep|system``); the price is a peak memory that
+stays allocated (1.9 → ≈ 3.5 GB at N = 135). Results are bit-identical.
 """
 
 from __future__ import annotations
