@@ -20,6 +20,10 @@ def test_lowo_forecast_row():
     assert row["fold"] == worms[1] and row["n_test"] > 1000
     assert set(row["metrics"]) == {"mse", "skill"} and set(row["metrics"]["skill"]) == {str(h) for h in range(1, 9)}
     assert row["metrics"]["skill"]["8"] > 0  # ridge beats persistence on simulated worms
+    # the same metrics on the training worms' validation tail, where variants are compared
+    val = row["val_metrics"]
+    assert set(val) == {"mse", "skill"} and val["skill"]["8"] > 0
+    assert val["mse"] != row["metrics"]["mse"]
 
 
 def test_behavior_row_has_both_granularities_and_confusion():
@@ -29,6 +33,8 @@ def test_behavior_row_has_both_granularities_and_confusion():
     fine = np.array(row["confusion"]["fine"])
     assert fine.shape == (7, 7) and fine.sum() == row["n_test"]
     assert "finetune" in row["train_log"]
+    assert set(row["val_metrics"]) == {"coarse", "fine"}
+    assert row["val_metrics"]["fine"] != row["metrics"]["fine"]
 
 
 def test_behavior_trains_on_the_profiles_behavior_stride(monkeypatch):
@@ -55,6 +61,24 @@ def test_a_changed_profile_changes_the_run_key(monkeypatch):
     assert spec.key == before and "|tiny@" in before
     monkeypatch.setitem(profiles.PROFILES, "tiny", replace(profiles.PROFILES["tiny"], max_epochs=3))
     assert spec.key != before
+
+
+def test_a_changed_model_default_changes_the_run_key(monkeypatch):
+    from dataclasses import dataclass
+
+    from wormgnn.models.base import REGISTRY, ModelEntry
+
+    spec = _spec("forecast", "lowo", "w1", "mlp")
+    before, variant = spec.key, _spec("forecast", "lowo", "w1", "mlp:hidden=999").key
+    entry = REGISTRY["mlp"]
+
+    @dataclass(frozen=True)
+    class Wider(entry.config_cls):
+        hidden: int = 999
+
+    monkeypatch.setitem(REGISTRY, "mlp", ModelEntry(entry.name, entry.cls, Wider, entry.description))
+    assert spec.key != before
+    assert spec.key.replace("|mlp@", "|mlp:hidden=999@") == variant  # same settings, same fingerprint
 
 
 def test_graph_model_on_all_neurons_scores_shared_only():

@@ -137,7 +137,11 @@ def test_graph_cli_end_to_end(tmp_path):
     assert "granger (reference)" in result.stdout
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
-    assert (out / "model.pt").exists()
+    from wormgnn.persist import load_model
+
+    model, _ = load_model(out / "model.pt")
+    # relations of every neuron are wanted: every neuron is a forecast target, on every pair
+    assert model.config.unscored_weight == 1.0 and model.config.train_neurons == 0
 
 
 def test_graph_cli_refuses_an_unknown_measure_before_training(tmp_path):

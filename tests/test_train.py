@@ -65,3 +65,45 @@ def test_horizon_scaled_loss_weighs_each_horizon_by_its_persistence_error():
     assert float(loss_function(model, None, scale)(persistence, train)) == pytest.approx(1.0, rel=1e-5)
     unscaled = float(loss_function(model, None)(persistence, train))
     assert unscaled == pytest.approx(float(scale.mean()), rel=1e-5)
+
+
+def test_unscored_weight_scales_the_loss_of_neurons_outside_the_scored_set():
+    train, _, _, _ = toy_windows("forecast", worms=2, frames=100)
+    train.scored[:, 3:] = False
+    error = torch.zeros_like(train.y)
+    error[..., 3:] = 1.0  # wrong only on the unscored neurons
+    spec = TaskSpec("forecast", 8, 2, 6)
+    full = loss_function(build_model("gnn", spec, {"hidden": 8, "unscored_weight": 1.0}), None)(train.y + error, train)
+    assert float(full) == pytest.approx(0.5)
+    ignored = loss_function(build_model("gnn", spec, {"hidden": 8, "unscored_weight": 0.0}), None)
+    assert float(ignored(train.y + error, train)) == 0.0
+    assert float(ignored(train.y + 1.0, train)) == pytest.approx(1.0)
+
+
+def test_training_on_neuron_subsets_is_seeded_and_changes_training():
+    train, val, ids, _ = toy_windows("forecast", worms=2, frames=200)
+    preds = {}
+    for name, settings in (("full", {"train_neurons": 0}), ("default", {}), ("subset", {"train_neurons": 3}),
+                           ("again", {"train_neurons": 3})):
+        torch.manual_seed(0)
+        model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids), {"hidden": 8, **settings})
+        fit(model, train, val, TrainConfig(max_epochs=2), seed=0)
+        preds[name] = predict(model, val)
+    assert (preds["default"] == preds["full"]).all()  # 6 neurons: under the default cap, nothing drawn
+    assert (preds["subset"] == preds["again"]).all()
+    assert not (preds["subset"] == preds["full"]).all()
+    assert preds["subset"].shape == preds["full"].shape  # evaluation sees every neuron
+
+
+def test_evaluation_batches_shrink_for_many_neurons_on_cpu_only():
+    from wormgnn.train import evaluation_batch
+
+    assert evaluation_batch(1024, 22, "cpu") == 1024  # the shared set: unchanged
+    assert 16 <= evaluation_batch(1024, 135, "cpu") <= 64
+    assert evaluation_batch(1024, 302, "cpu") >= 8
+    assert evaluation_batch(1024, 135, "cuda") == 1024
+    # predictions do not depend on the batch size they were computed in
+    train, val, ids, _ = toy_windows("forecast", worms=2, frames=100)
+    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids), {"hidden": 8})
+    torch.testing.assert_close(torch.from_numpy(predict(model, val, batch_size=7)),
+                               torch.from_numpy(predict(model, val)))

@@ -74,3 +74,27 @@ def test_errors():
     with pytest.raises(WormGnnError, match="no complete window"):
         make_windows([p], [(0, 0, 5)], window=4, horizon=3)
     assert isinstance(torch.zeros(1), torch.Tensor)
+
+
+def test_sample_neurons_keeps_scored_first_and_draws_the_rest():
+    a = _rec("a", ["AVAL", None, "RIML", None, None, "XYZ"], frames=40)
+    b = _rec("b", ["RIML", "AVAL", None], frames=40, seed=1)
+    prepared = prepare([a, b], "all")
+    w = make_windows(prepared, [(0, 0, 40), (1, 0, 40)], window=4, horizon=2)
+    draws = []
+    for seed in range(6):
+        s = w.sample_neurons(3, torch.Generator().manual_seed(seed))
+        assert s.x.shape == (len(w), 4, 3) and s.y.shape == (len(w), 2, 3)
+        assert (s.scored.sum(1) == 2).all()  # AVAL and RIML always kept
+        first = s.worm == 0
+        assert s.mask[first].all()  # worm a has enough real neurons to fill every column
+        # worm b has exactly 3 real neurons: all of them, in their original order
+        rows_b = (~first).nonzero()[:, 0]
+        assert torch.equal(s.x[rows_b], w.x[rows_b][..., :3])
+        # every kept column carries the data of its source column
+        for r in (0, int(first.sum()) - 1):
+            source = [c for c in range(w.x.shape[2]) if torch.equal(w.x[r, :, c], s.x[r, :, 2])]
+            assert source and int(w.ids[r, source[0]]) == int(s.ids[r, 2])
+        draws.append(s.x[first][:, :, 2].sum().item())
+    assert len(set(draws)) > 1  # the unscored third column is drawn anew
+    assert w.sample_neurons(w.x.shape[2], torch.Generator()) is w

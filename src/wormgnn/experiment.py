@@ -59,9 +59,23 @@ def dataset_fingerprint(source: str) -> str:
     return f"{path.name}:{hashlib.sha1(json.dumps(stats).encode()).hexdigest()[:10]}"
 
 
+def _fingerprint(settings: dict) -> str:
+    return hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
 def profile_fingerprint(name: str) -> str:
-    settings = json.dumps(get_profile(name).describe(), sort_keys=True, default=str)
-    return hashlib.sha1(settings.encode()).hexdigest()[:8]
+    return _fingerprint(get_profile(name).describe())
+
+
+def model_fingerprint(text: str) -> str:
+    """The model's full settings (its config defaults with the variant applied): a row
+    trained under an older default is not reused when the default changes."""
+    from dataclasses import fields
+
+    from wormgnn.models.base import parse_model
+
+    entry, variant = parse_model(text)
+    return _fingerprint({f.name: f.default for f in fields(entry.config_cls)} | variant)
 
 
 @dataclass(frozen=True)
@@ -81,9 +95,11 @@ class RunSpec:
     @property
     def key(self) -> str:
         """Stable identity of a run for resuming (the device does not change what is measured;
-        reduced precision may, so it is part of the key when used). The profile enters with a
-        fingerprint of its settings: a row trained under other epochs or strides is not reused."""
-        parts = [self.dataset, self.task, self.split, self.fold, self.model, self.neurons, str(self.seed),
+        reduced precision may, so it is part of the key when used). The profile and the model
+        enter with a fingerprint of their settings: a row trained under other epochs, strides
+        or model defaults is not reused."""
+        parts = [self.dataset, self.task, self.split, self.fold, f"{self.model}@{model_fingerprint(self.model)}",
+                 self.neurons, str(self.seed),
                  f"{self.profile}@{profile_fingerprint(self.profile)}"]
         return "|".join(parts + ([self.precision] if self.precision != "fp32" else []))
 
@@ -128,9 +144,11 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     val, test = windows(parts.val), windows(parts.test)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
     log = fit(model, train, val, profile.train_config(spec.device, spec.precision), spec.seed, weights)
+    chosen_on = val
     if spec.split == "transfer":
         tune = windows(parts.finetune_train)
         tune_val = windows(parts.finetune_val)
+        chosen_on = tune_val
         if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
             both = make_windows(prepared, parts.train + parts.finetune_train, profile.window, horizon,
                                 1, vocabulary, labelled_only=not forecast)
@@ -140,12 +158,21 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
             log["finetune"] = fit(model, tune, tune_val,
                                   profile.train_config(spec.device, spec.precision, profile.finetune_lr),
                                   spec.seed, weights)
-    predictions = predict(model.to(spec.device), test)
-    if forecast:
-        metrics = forecast_metrics(predictions, test.y.numpy(), test.x[:, -1].numpy(), test.scored.numpy())
-        extra = {}
-    else:
-        metrics = behavior_metrics(predictions, test.labels.numpy())
+    model.to(spec.device)
+
+    def score(data):
+        predicted = predict(model, data)
+        if forecast:
+            return predicted, forecast_metrics(predicted, data.y.numpy(), data.x[:, -1].numpy(),
+                                               data.scored.numpy())
+        return predicted, behavior_metrics(predicted, data.labels.numpy())
+
+    # the same metrics on the validation windows that chose the epoch: variants (ablations,
+    # settings) are compared there, so that no setting is picked on the held-out worm
+    _, val_metrics = score(chosen_on)
+    predictions, metrics = score(test)
+    extra = {}
+    if not forecast:
         from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
 
         true = test.labels.numpy()
@@ -157,7 +184,7 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     row = {
         "key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "source"},
         "seconds": round(time.perf_counter() - start, 3),
-        "metrics": metrics, **extra,
+        "metrics": metrics, "val_metrics": val_metrics, **extra,
         "n_train": len(train), "n_val": len(val), "n_test": len(test),
         "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float, str, dict))},
         "version": __version__, "pid": os.getpid(),

@@ -233,7 +233,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     spec = TaskSpec(task, profile.window, profile.horizon, prepared[0].traces.shape[1],
                     identities=tuple(sorted(vocabulary, key=vocabulary.get)))
     torch.manual_seed(seed)
-    model = build_model(model_name, spec, profile.model_overrides)
+    # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
+    model = build_model(model_name, spec, profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0})
     if not hasattr(model, "relation_strength"):
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     measure = resolve_measure(model, measure)

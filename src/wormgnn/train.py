@@ -67,12 +67,17 @@ def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_
     training windows): the metric is skill per horizon, and an unscaled sum would let the far
     horizons, whose errors are ~6× larger, decide what the model learns for h = 1.
     """
+    unscored = float(getattr(model.config, "unscored_weight", 1.0))
     if model.spec.forecast:
         def forecast_loss(out, batch: Windows):
-            weight = batch.mask[:, None, :].to(out.dtype)
+            neurons = batch.mask.to(out.dtype)
+            if unscored != 1.0:  # neurons the metrics do not count weigh less (graph models, --neurons all)
+                scored = batch.scored.to(out.dtype)
+                neurons = scored + unscored * (neurons - scored)
+            weight = neurons[:, None, :]
             if horizon_scale is not None:
                 weight = weight / horizon_scale[None, :, None]
-            return ((out - batch.y) ** 2 * weight).sum() / (batch.mask.to(out.dtype).sum() * out.shape[1])
+            return ((out - batch.y) ** 2 * weight).sum() / (neurons.sum() * out.shape[1])
 
         return forecast_loss
     ce = nn.CrossEntropyLoss(weight=class_weights)
@@ -87,10 +92,25 @@ def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
         yield order[start:start + size]
 
 
+CPU_PAIR_BUDGET = 2**19
+"""Neuron pairs per evaluation batch on a CPU. At N = 135, 1024 windows make ~2 GB pair
+tensors that run 3–4× slower per window than batches of ~30 (memory-bound); at N = 22 the
+cap is above 1024 and changes nothing. GPUs keep the large batches."""
+
+
+def evaluation_batch(limit: int, n_neurons: int, device: torch.device | str) -> int:
+    """The evaluation batch size for windows of ``n_neurons``: on a CPU at most
+    ``CPU_PAIR_BUDGET`` neuron pairs."""
+    if torch.device(device).type != "cpu":
+        return limit
+    return max(8, min(limit, CPU_PAIR_BUDGET // max(n_neurons, 1) ** 2))
+
+
 @torch.no_grad()
 def evaluate_loss(model: WormModel, data: Windows, loss, batch_size: int) -> float:
     model.eval()
     total, count = 0.0, 0
+    batch_size = evaluation_batch(batch_size, data.x.shape[2], data.x.device)
     for index in _batches(len(data), batch_size, None, data.x.device.type):
         batch = data.subset(index)
         total += float(loss(model(batch.x, batch.mask, batch.ids), batch)) * len(index)
@@ -117,10 +137,13 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     loss = loss_function(model, weights, scale)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     best_loss, best_state, best_epoch, epoch = float("inf"), None, 0, 0
+    subset = int(getattr(model.config, "train_neurons", 0))
     for epoch in range(1, cfg.max_epochs + 1):
         model.train()
         for index in _batches(len(train), cfg.batch_size, generator, device):
             batch = train.subset(index)
+            if subset:
+                batch = batch.sample_neurons(subset, generator)
             optimizer.zero_grad(set_to_none=True)
             with _autocast(cfg):
                 out = model(batch.x, batch.mask, batch.ids)
@@ -146,6 +169,7 @@ def predict(model: WormModel, data: Windows, batch_size: int = 1024) -> np.ndarr
     model.eval()
     device = next(model.parameters()).device if any(True for _ in model.parameters()) else "cpu"
     outs = []
+    batch_size = evaluation_batch(batch_size, data.x.shape[2], device)
     for start in range(0, len(data), batch_size):
         batch = data.subset(torch.arange(start, min(start + batch_size, len(data)))).to(device)
         out = model(batch.x, batch.mask, batch.ids)

@@ -109,6 +109,28 @@ class Windows:
     def to(self, device: torch.device | str) -> Windows:
         return Windows(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
 
+    def sample_neurons(self, keep: int, generator: torch.Generator) -> Windows:
+        """Each window on at most ``keep`` neuron columns: its scored neurons first, then a random
+        draw of its other real neurons, padding last; column order is preserved.
+
+        Graph models cost N² per window, so training on subsets of a large neuron set is
+        much cheaper; the models are permutation-equivariant and mask-aware, so a subset is a
+        valid (smaller) worm.
+        """
+        if keep >= self.mask.shape[1]:
+            return self
+        priority = torch.rand(self.mask.shape, generator=generator).to(self.mask.device)
+        priority = priority + 2.0 * self.scored.to(priority.dtype)
+        priority = priority.masked_fill(~self.mask.bool(), -1.0)
+        columns = priority.topk(keep, dim=1).indices.sort(dim=1).values  # (M, keep)
+
+        def over_time(values: torch.Tensor) -> torch.Tensor:
+            return values.gather(2, columns[:, None, :].expand(-1, values.shape[1], -1))
+
+        return Windows(x=over_time(self.x), y=over_time(self.y), labels=self.labels,
+                       mask=self.mask.gather(1, columns), scored=self.scored.gather(1, columns),
+                       ids=self.ids.gather(1, columns), worm=self.worm, end=self.end)
+
 
 Segment = tuple[int, int, int]
 """(recording index, first frame, end frame exclusive): every frame a window uses lies inside."""
