@@ -70,12 +70,9 @@ def profile_fingerprint(name: str) -> str:
 def model_fingerprint(text: str) -> str:
     """The model's full settings (its config defaults with the variant applied): a row
     trained under an older default is not reused when the default changes."""
-    from dataclasses import fields
+    from wormgnn.models.base import model_settings
 
-    from wormgnn.models.base import parse_model
-
-    entry, variant = parse_model(text)
-    return _fingerprint({f.name: f.default for f in fields(entry.config_cls)} | variant)
+    return _fingerprint(model_settings(text))
 
 
 @dataclass(frozen=True)

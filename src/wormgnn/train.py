@@ -70,10 +70,9 @@ def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_
     unscored = float(getattr(model.config, "unscored_weight", 1.0))
     if model.spec.forecast:
         def forecast_loss(out, batch: Windows):
-            neurons = batch.mask.to(out.dtype)
-            if unscored != 1.0:  # neurons the metrics do not count weigh less (graph models, --neurons all)
-                scored = batch.scored.to(out.dtype)
-                neurons = scored + unscored * (neurons - scored)
+            # neurons the metrics do not count weigh ``unscored`` (graph models, --neurons all)
+            scored = batch.scored.to(out.dtype)
+            neurons = scored + unscored * (batch.mask.to(out.dtype) - scored)
             weight = neurons[:, None, :]
             if horizon_scale is not None:
                 weight = weight / horizon_scale[None, :, None]

@@ -117,6 +117,12 @@ def parse_model(text: str) -> tuple[ModelEntry, dict]:
     return entry, variant
 
 
+def model_settings(text: str) -> dict:
+    """Every setting of the model named by ``text``: its config defaults with the variant applied."""
+    entry, variant = parse_model(text)
+    return {f.name: f.default for f in fields(entry.config_cls)} | variant
+
+
 def model_entry(text: str) -> ModelEntry:
     return parse_model(text)[0]
 
