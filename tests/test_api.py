@@ -26,7 +26,7 @@ def test_fit_predict_save_load(tmp_path, tiny_file, name, task):
     _, recs = tiny_file
     model = Model(name, task, profile="tiny").fit(recs[:2])
     before = model.predict(recs[2])
-    loaded = Model.load(model.save(tmp_path / "m.pt"))
+    loaded = Model.load(model.save(tmp_path / "m.safetensors"))
     after = loaded.predict(recs[2])
     key = "probabilities" if task == "behavior" else "forecast"
     np.testing.assert_array_equal(before[key], after[key])
@@ -36,7 +36,7 @@ def test_fit_predict_save_load(tmp_path, tiny_file, name, task):
 
 def test_cli_train_then_predict(tmp_path, tiny_file):
     folder, recs = tiny_file
-    model_path = tmp_path / "model.pt"
+    model_path = tmp_path / "model.safetensors"
     held = recs[2].worm_id
     result = _cli("train", "--data", str(folder), "--task", "behavior", "--model", "mlp", "--profile", "tiny",
                   "--exclude-worm", held, "--out", str(model_path))
@@ -59,7 +59,7 @@ def test_cli_train_then_predict(tmp_path, tiny_file):
 
 def test_predict_refuses_incompatible_recording(tmp_path, tiny_file):
     folder, recs = tiny_file
-    model_path = tmp_path / "model.pt"
+    model_path = tmp_path / "model.safetensors"
     assert _cli("train", "--data", str(folder), "--task", "forecast", "--model", "linear", "--profile", "tiny",
                 "--out", str(model_path)).returncode == 0
     stranger = Recording(traces=np.random.default_rng(0).normal(size=(100, 3)), neuron_names=["ASHL", None, "PVDR"],
@@ -83,3 +83,21 @@ def test_model_argument_errors(tiny_file):
     with pytest.raises(WormGnnError, match="not trained"):
         Model("mlp", "behavior").predict(recs[0])
     assert len(load(tiny_file[0])) == 3
+
+
+def test_load_checks_the_saved_metadata(tmp_path, tiny_file):
+    from wormgnn.persist import save_model
+
+    _, recs = tiny_file
+    model = Model("mlp", "behavior", profile="tiny").fit(recs[:2])
+    path = tmp_path / "m.safetensors"
+    save_model(model.module, path, "mlp", task="behavior", neurons="shared", profile="tiny", seed=0,
+               shared=model.shared, vocabulary={"AVAL": "one"}, width=model.width, trained_on=[])
+    with pytest.raises(WormGnnError, match="m.safetensors: model file metadata: neuron names"):
+        Model.load(path)
+    save_model(model.module, path, "mlp", task="forecast", neurons="shared", profile="tiny", seed=0)
+    with pytest.raises(WormGnnError, match="metadata is inconsistent"):
+        Model.load(path)
+    save_model(model.module, path, "mlp", task="behavior")
+    with pytest.raises(WormGnnError, match="lacks 'meta.neurons'"):
+        Model.load(path)

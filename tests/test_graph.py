@@ -90,6 +90,9 @@ def test_forecast_sensitivity_is_the_summed_absolute_jacobian():
     with torch.no_grad():  # forward mode, senders in chunks of 2
         got = forecast_sensitivity(model, x, mask, ids, 6, pair_budget=5 * 7 * 7 * 2)
     torch.testing.assert_close(got, wanted, atol=1e-5, rtol=1e-4)
+    # no tensor on the default device (a GPU run's data is elsewhere; see test_train)
+    with torch.no_grad(), torch.device("meta"):
+        torch.testing.assert_close(forecast_sensitivity(model, x, mask, ids, 6, pair_budget=5 * 7 * 7 * 2), got)
 
 
 def test_sensitivity_recovers_the_direction_of_a_known_graph():
@@ -139,7 +142,7 @@ def test_graph_cli_end_to_end(tmp_path):
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
     from wormgnn.persist import load_model
 
-    model, _ = load_model(out / "model.pt")
+    model, _ = load_model(out / "model.safetensors")
     # relations of every neuron are wanted: every neuron is a forecast target, on every pair
     assert model.config.unscored_weight == 1.0 and model.config.train_neurons == 0
 
@@ -153,4 +156,4 @@ def test_graph_cli_refuses_an_unknown_measure_before_training(tmp_path):
                             timeout=300)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "unknown measure" in result.stderr
-    assert "Traceback" not in result.stderr and not (out / "model.pt").exists()
+    assert "Traceback" not in result.stderr and not (out / "model.safetensors").exists()

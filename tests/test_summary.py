@@ -34,3 +34,19 @@ def test_forecast_flatten_and_lower_is_better():
     s = summarize(rows)
     p = next(p for p in s["paired"] if p["metric"] == "mse@1")
     assert p["reference"] == "lstm" and p["model"] == "linear" and p["wins"] == 0
+
+
+def test_a_baseline_with_failed_runs_is_never_the_reference_and_the_table_says_so():
+    rows = [_row("linear", "w0", 0, 0.90), _row("mlp", "w0", 0, 0.70), _row("mlp", "w1", 0, 0.72),
+            _row("gnn", "w0", 0, 0.80), _row("gnn", "w1", 0, 0.82)]
+    failed = [{"key": "k", "task": "behavior", "split": "lowo", "fold": "w1", "model": "linear",
+               "neurons": "shared", "seed": 0, "error": "RuntimeError: Expected all tensors on the same device\nmore"}]
+    s = summarize(rows, failed)
+    gnn = next(p for p in s["paired"] if p["model"] == "gnn" and p["metric"] == "coarse.balanced_accuracy")
+    assert gnn["reference"] == "mlp"  # linear is best on the run it finished, but it is incomplete
+    assert s["failed"] == failed
+    md = render_markdown(s)
+    assert "Incomplete: 1 planned run(s) have no result" in md
+    assert "linear (shared) behavior lowo: 1 run(s) without a result — RuntimeError: Expected all" in md
+    assert "more" not in md.split("## ")[0]
+    assert "Incomplete" not in render_markdown(summarize(rows))

@@ -146,3 +146,57 @@ def test_cli_bad_options_exit_2(tmp_path, tiny_data):
         _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 2 and message in stderr and "Traceback" not in stderr
     assert blocker.read_text() == "keep"
+
+
+def test_a_second_sweep_on_the_same_folder_stops_at_once(tmp_path, tiny_data):
+    out = tmp_path / "run"
+    args = ["--data", str(tiny_data), "--profile", "tiny", "--models", "lstm", "--out", str(out),
+            "--workers", "1", "--split", "lowo", "--seeds", "2", "--no-report"]
+    first = _cli(*args)
+    lock = out / ".lock"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+        time.sleep(0.05)
+    started = time.time()
+    second = _cli(*args)
+    _, stderr = second.communicate(timeout=120)
+    assert second.returncode == 2 and "in use by another wormgnn benchmark" in stderr and str(first.pid) in stderr
+    assert "Traceback" not in stderr and time.time() - started < 30
+    assert first.poll() is None, "the first sweep should still be running"
+    _, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr
+    keys = [json.loads(line)["key"] for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 2 * 3 * 2  # tasks × folds × seeds
+    third = _cli(*args)  # the lock went with the first sweep
+    stdout, _ = third.communicate(timeout=300)
+    assert third.returncode == 0 and "(12 already done)" in stdout
+
+
+def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data, monkeypatch):
+    import wormgnn
+    from wormgnn import executors
+    from wormgnn.report import build_report
+
+    real = executors.execute
+
+    def flaky(spec, keep=False):
+        if spec.model == "linear" and spec.fold.endswith("worm1"):
+            raise RuntimeError("Expected all tensors to be on the same device")
+        return real(spec, keep)
+
+    monkeypatch.setattr(executors, "execute", flaky)
+    out = tmp_path / "run"
+    result = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
+                               tasks=("behavior",), workers=1)
+    assert len(result["failed"]) == 1 and "same device" in result["failed"][0]
+    failed = json.loads((out / "failed.json").read_text())
+    assert [(f["model"], f["fold"]) for f in failed] == [("linear", failed[0]["fold"])]
+    assert "Incomplete: 1 planned run(s) have no result" in (out / "summary.md").read_text()
+    assert all(p["reference"] == "mlp" for p in result["summary"]["paired"])
+    page = build_report(out, examples=False).read_text()
+    assert 'id="failures"' in page and "linear (shared) behavior lowo: 1 run(s)" in page
+    monkeypatch.setattr(executors, "execute", real)
+    again = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
+                              tasks=("behavior",), workers=1)
+    assert again["failed"] == [] and json.loads((out / "failed.json").read_text()) == []
+    assert 'id="failures"' not in build_report(out, examples=False).read_text()

@@ -9,14 +9,14 @@ import torch
 
 from wormgnn.data import Recording
 from wormgnn.data.states import COARSE_STATES, FINE_STATES, fine_to_coarse_matrix
-from wormgnn.errors import WormGnnError
+from wormgnn.errors import DataError, WormGnnError
 from wormgnn.models import TaskSpec, build_model, model_entry
 from wormgnn.models.baselines import class_weights
-from wormgnn.persist import load_model, save_model
-from wormgnn.profiles import get_profile
+from wormgnn.persist import load_model, require, save_model
+from wormgnn.profiles import PROFILES, get_profile
 from wormgnn.splits import LOWO_VAL_FRACTION
 from wormgnn.train import fit, predict, resolve_device
-from wormgnn.windows import identity_vocabulary, make_windows, prepare
+from wormgnn.windows import NEURON_SETS, identity_vocabulary, make_windows, prepare
 
 
 class Model:
@@ -114,12 +114,26 @@ class Model:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Model:
-        module, payload = load_model(path, resolve_device(device))
-        meta = payload["meta"]
-        model = cls(payload["model"], meta["task"], meta["neurons"], meta["profile"], meta["seed"], device)
-        model.module, model.shared, model.vocabulary = module, meta["shared"], meta["vocabulary"]
-        model.width, model.trained_on = meta["width"], meta["trained_on"]
-        model.version = payload["version"]
+        """A model written by ``save``; every field is checked, nothing in the file runs."""
+        path = Path(path)
+        module, header = load_model(path, resolve_device(device))
+        meta = header["meta"]
+        task = require(path, meta, "task", str, "meta.")
+        neurons = require(path, meta, "neurons", str, "meta.")
+        profile = require(path, meta, "profile", str, "meta.")
+        if task != module.spec.task or neurons not in NEURON_SETS or profile not in PROFILES:
+            raise DataError(path, f"model file metadata is inconsistent (task {task}, neurons {neurons}, "
+                                  f"profile {profile})")
+        shared = require(path, meta, "shared", list, "meta.")
+        vocabulary = require(path, meta, "vocabulary", dict, "meta.")
+        trained_on = require(path, meta, "trained_on", list, "meta.")
+        if not all(isinstance(n, str) for n in shared + trained_on) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in vocabulary.values()):
+            raise DataError(path, "model file metadata: neuron names and identities have the wrong types")
+        model = cls(header["model"], task, neurons, profile, require(path, meta, "seed", int, "meta."), device)
+        model.module, model.shared, model.vocabulary = module, shared, vocabulary
+        model.width, model.trained_on = require(path, meta, "width", int, "meta."), trained_on
+        model.version = require(path, header, "version", str)
         return model
 
 

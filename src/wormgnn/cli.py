@@ -219,7 +219,7 @@ def train_cmd(
     data: Path = typer.Option(..., "--data", help="Recording file or folder to train on."),
     task: str = typer.Option(..., "--task", help="forecast or behavior."),
     model: str = typer.Option("gnn", "--model", help="Model name (see the benchmark's models)."),
-    out: Path = typer.Option(..., "--out", help="Where to write the trained model (.pt)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the trained model (a .safetensors file)."),
     exclude_worm: list[str] = typer.Option(None, "--exclude-worm", help="Worm id to hold out (repeatable)."),
     neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),

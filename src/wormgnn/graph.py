@@ -79,12 +79,12 @@ def forecast_sensitivity(model, x: torch.Tensor, mask: torch.Tensor, ids: torch.
     b, _, width = x.shape
     per_sender = b * width * width
     chunk = max(1, pair_budget // max(per_sender, 1))
-    strength = torch.zeros(n, n, dtype=torch.float64)
+    strength = torch.zeros(n, n, dtype=torch.float64, device="cpu")
     for first in range(0, n, chunk):
         senders = torch.arange(first, min(first + chunk, n), device=x.device)
         k = len(senders)
         tangent = torch.zeros(k, *x.shape, dtype=x.dtype, device=x.device)
-        tangent[torch.arange(k), :, -1, senders] = 1.0
+        tangent[torch.arange(k, device=x.device), :, -1, senders] = 1.0
 
         def forecast(inputs, mask=mask.repeat(k, 1), ids=ids.repeat(k, 1)):
             return model(inputs, mask, ids)
@@ -106,10 +106,10 @@ def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], windo
     stride = max(1, (frames - window) // max_windows + 1)
     windows = make_windows([prepared], [(0, 0, frames)], window, 0, stride, vocabulary)
     n = int(prepared.mask.sum())
-    total = torch.zeros(n, n, dtype=torch.float64)
+    total = torch.zeros(n, n, dtype=torch.float64, device="cpu")
     model.eval()
     for start in range(0, len(windows), batch_size):
-        batch = windows.subset(torch.arange(start, min(start + batch_size, len(windows)))).to(device)
+        batch = windows.subset(slice(start, start + batch_size)).to(device)
         if measure == "encoder":
             strength = model.relation_strength(batch.x, batch.mask, batch.ids).cpu().double()[:n, :n]
         else:
@@ -241,7 +241,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     others = [m for m in available_measures(model) if m != measure]  # scored beside it as yardsticks
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     log = fit(model, train, val, profile.train_config(device), seed, weights)
-    save_model(model, out / "model.pt", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
+    save_model(model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
     truths = _truths_for(source, recordings)
     worms, strengths, names = [], [], []
     for rec, prep, truth in zip(recordings, prepared, truths, strict=True):

@@ -13,7 +13,7 @@ import numpy as np
 from wormgnn.data.states import COARSE_STATES, FINE_STATES
 from wormgnn.errors import WormGnnError
 from wormgnn.store import ResultStore, atomic_write_text
-from wormgnn.summary import HEADLINE, STRUCTURE_AGNOSTIC, summarize
+from wormgnn.summary import HEADLINE, STRUCTURE_AGNOSTIC, failed_runs, failure_lines, summarize
 
 NAMED_NEURONS = ("AVAL", "AVAR", "AVBL", "AVBR", "RIML", "RIMR", "SMDVR", "SMDVL", "SMDDR", "RIBL")
 STATE_COLORS = {"FORWARD": "#1b9e77", "REVERSAL": "#d95f02", "VENTRAL_TURN": "#7570b3", "DORSAL_TURN": "#e7298a"}
@@ -75,7 +75,9 @@ def comparison_figures(summary: dict, figs: Figures) -> None:
                 colors = ["#999999" if k[0] in STRUCTURE_AGNOSTIC + ("persistence",) else "#2166ac" for k in keys]
                 ax.bar(range(len(keys)), means, yerr=stds, capsize=4, color=colors)
                 ax.set_xticks(range(len(keys)), [_label(*k) for k in keys], rotation=30, ha="right")
-                agnostic = [groups[k]["mean"] for k in keys if k[0] in STRUCTURE_AGNOSTIC and k[1] == "shared"]
+                incomplete = {f["model"] for f in summary["failed"] if (f["task"], f["split"]) == (task, split)}
+                agnostic = [groups[k]["mean"] for k in keys if k[0] in STRUCTURE_AGNOSTIC and k[1] == "shared"
+                            and k[0] not in incomplete]
                 if agnostic:
                     ax.axhline(max(agnostic), ls="--", color="k", lw=1, label="best structure-agnostic")
                 if task == "behavior":
@@ -296,6 +298,7 @@ table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #c
 figure{{margin:1.5em 0}}img{{max-width:100%}}figcaption{{font-size:13px;color:#555}}</style></head>
 <body><h1>wormgnn benchmark report</h1>
 <p>{intro}</p>
+{failures}
 <h2>Summary (mean ± std over seeds × folds)</h2>
 {table}
 <h2>Figures</h2>
@@ -319,7 +322,7 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     if not rows:
         raise WormGnnError(f"{folder}/results.jsonl: holds no finished runs")
     config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
-    summary = summarize(rows)
+    summary = summarize(rows, failed_runs(folder))
     figs = Figures(folder)
     comparison_figures(summary, figs)
     horizon_figures(summary, figs)
@@ -334,6 +337,12 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     intro = (f"{len(rows)} runs from {html.escape(str(config.get('data', 'unknown data')))}, profile "
              f"{html.escape(str(config.get('profile', {}).get('name', '?')))}. Traces are z-scored ΔF/F per "
              "neuron; skill is 1 − MSE/MSE of persistence; balanced accuracy is the mean recall over states.")
-    page = PAGE.format(intro=intro, table=_summary_table(summary), figures="\n".join(blocks))
+    failures = failure_lines(summary)
+    warning = ("" if not failures else
+               f'<div id="failures" style="border:2px solid #b2182b;padding:0.5em 1em"><b>Incomplete: '
+               f"{len(summary['failed'])} planned run(s) have no result.</b> Their models are averaged over the "
+               "runs that finished and are never the baseline.<ul>"
+               + "".join(f"<li>{html.escape(line)}</li>" for line in failures) + "</ul></div>")
+    page = PAGE.format(intro=intro, failures=warning, table=_summary_table(summary), figures="\n".join(blocks))
     atomic_write_text(folder / "report.html", page)
     return folder / "report.html"

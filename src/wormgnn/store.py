@@ -20,17 +20,60 @@ def atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def output_folder(folder: Path) -> Path:
+    """``--out``, created if needed; one line if it cannot be."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise WormGnnError(f"{folder}: --out exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WormGnnError(f"{folder}: cannot create output folder ({exc.strerror})") from None
+    return folder
+
+
+class FolderLock:
+    """Held by the one sweep that writes into a results folder. A second sweep on the same
+    folder stops at once instead of writing the same rows twice. It is an ``flock`` on
+    ``.lock``: the kernel drops it when its process ends, however it ends, so a killed sweep
+    never leaves the folder locked (the file itself stays, harmless)."""
+
+    NAME = ".lock"
+
+    def __init__(self, folder: Path):
+        self.folder = output_folder(folder)
+        self._file = None
+
+    def __enter__(self) -> FolderLock:
+        import fcntl
+
+        fh = open(self.folder / self.NAME, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            owner = fh.read().strip() or "unknown"
+            fh.close()
+            raise WormGnnError(f"{self.folder}: in use by another wormgnn benchmark (pid {owner}); wait for it "
+                               "to finish or choose another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._file = fh
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the descriptor releases the lock
+            self._file = None
+
+
 class ResultStore:
     """Rows keyed by ``row['key']``; a half-written last line (a killed writer) is dropped."""
 
     def __init__(self, folder: Path):
-        folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise WormGnnError(f"{folder}: --out exists and is not a folder")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WormGnnError(f"{folder}: cannot create output folder ({exc.strerror})") from None
+        folder = output_folder(folder)
         self.folder = folder
         self.path = folder / RESULTS
         self._repair_tail()

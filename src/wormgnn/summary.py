@@ -36,8 +36,20 @@ def _stats(values: list[float]) -> dict:
             "n": int(arr.size)}
 
 
-def summarize(rows: list[dict]) -> dict:
-    """{'groups': [...], 'paired': [...]} — plain data for JSON, Markdown and the report."""
+FAILED = "failed.json"
+"""Beside results.jsonl: the planned runs of the last sweep that have no row, with the reason."""
+
+
+def failed_runs(folder: Path) -> list[dict]:
+    path = Path(folder) / FAILED
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
+    """{'groups': [...], 'paired': [...], 'failed': [...]} — plain data for JSON, Markdown and
+    the report. A structure-agnostic model with failed runs in a task and split is never the
+    reference there: its mean over the runs that finished would not be comparable."""
+    incomplete = {(f["task"], f["split"], f["model"]) for f in failed if f["neurons"] == "shared"}
     cells: dict[tuple, dict[tuple, float]] = defaultdict(dict)
     for row in rows:
         for metric, value in flatten(row).items():
@@ -52,7 +64,8 @@ def summarize(rows: list[dict]) -> dict:
     for g in groups:
         by_metric[(g["task"], g["split"], g["metric"])].append(g)
     for (task, split, metric), members in sorted(by_metric.items()):
-        agnostic = [g for g in members if g["model"] in STRUCTURE_AGNOSTIC and g["neurons"] == "shared"]
+        agnostic = [g for g in members if g["model"] in STRUCTURE_AGNOSTIC and g["neurons"] == "shared"
+                    and (task, split, g["model"]) not in incomplete]
         if not agnostic:
             continue
         pick = min if lower_is_better(metric) else max
@@ -68,7 +81,19 @@ def summarize(rows: list[dict]) -> dict:
             paired.append({"task": task, "split": split, "metric": metric, "model": g["model"],
                            "neurons": g["neurons"], "reference": best["model"], **_stats(diffs),
                            "wins": int(sum(better))})
-    return {"groups": groups, "paired": paired}
+    return {"groups": groups, "paired": paired, "failed": list(failed)}
+
+
+def failure_lines(summary: dict) -> list[str]:
+    """One line per task, split, model and neuron set with failed runs, with the first reason."""
+    by_group: dict[tuple, list[dict]] = defaultdict(list)
+    for f in summary.get("failed", []):
+        by_group[(f["task"], f["split"], f["model"], f["neurons"])].append(f)
+    lines = []
+    for (task, split, model, neurons), items in sorted(by_group.items()):
+        reason = items[0]["error"].splitlines()[0] if items[0]["error"] else "no row"
+        lines.append(f"{model} ({neurons}) {task} {split}: {len(items)} run(s) without a result — {reason}")
+    return lines
 
 
 def _fmt(stat: dict) -> str:
@@ -79,6 +104,11 @@ def render_markdown(summary: dict, title: str = "wormgnn benchmark") -> str:
     lines = [f"# {title}", "",
              "Mean ± std over seeds × folds. Δ = paired difference (same fold and seed) to the best "
              "structure-agnostic model on shared neurons; wins = pairs where the model is better.", ""]
+    failures = failure_lines(summary)
+    if failures:
+        lines += [f"**Incomplete: {len(summary['failed'])} planned run(s) have no result.** Their models are "
+                  "averaged over the runs that finished and are never the Δ reference; rerun the same command "
+                  "to retry them.", ""] + [f"- {line}" for line in failures] + [""]
     groups = summary["groups"]
     paired = {(p["task"], p["split"], p["model"], p["neurons"], p["metric"]): p for p in summary["paired"]}
     for task in ("forecast", "behavior"):
@@ -107,8 +137,9 @@ def render_markdown(summary: dict, title: str = "wormgnn benchmark") -> str:
     return "\n".join(lines)
 
 
-def write_summary(folder: Path, rows: list[dict]) -> dict:
-    summary = summarize(rows)
+def write_summary(folder: Path, rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
+    summary = summarize(rows, failed)
+    atomic_write_text(folder / FAILED, json.dumps(list(failed), indent=1))
     atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
     atomic_write_text(folder / "summary.md", render_markdown(summary))
     return summary

@@ -14,7 +14,7 @@ from wormgnn.models import model_entry
 from wormgnn.models.base import TASKS
 from wormgnn.profiles import get_profile
 from wormgnn.splits import SPLITS, folds
-from wormgnn.store import ResultStore, atomic_write_text
+from wormgnn.store import FolderLock, ResultStore, atomic_write_text
 from wormgnn.summary import write_summary
 from wormgnn.train import resolve_device
 from wormgnn.windows import NEURON_SETS
@@ -86,7 +86,11 @@ def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
     """Run what is not done yet, append rows as they finish, then write the summary."""
     if cfg.executor == "local":
         cfg.device = resolve_device(cfg.device)  # on Ray, each task resolves 'auto' on its own node
-    store = ResultStore(cfg.out)  # validates --out before any work
+    with FolderLock(cfg.out):  # validates --out, and no second sweep writes there meanwhile
+        return _run_locked(cfg, ResultStore(cfg.out), progress)
+
+
+def _run_locked(cfg: BenchmarkConfig, store: ResultStore, progress: bool) -> dict:
     specs = plan_runs(cfg)
     done = store.done_keys()
     todo = [s for s in specs if s.key not in done]
@@ -95,22 +99,27 @@ def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
         "profile": get_profile(cfg.profile).describe(),
         "tasks": cfg.tasks, "splits": cfg.splits, "models": cfg.models, "neurons": cfg.neurons,
         "seeds": cfg.seeds, "runs": len(specs)}, indent=1, default=str))
-    failures: list[str] = []
+    failures: dict[str, str] = {}
     bar = _Progress(len(specs), len(specs) - len(todo), enabled=progress)
 
     def on_result(spec: RunSpec, row: dict | None, error: str | None) -> None:
         if row is not None:
             store.append(row)
         else:
-            failures.append(f"{spec.key}: {error}")
+            failures[spec.key] = error or "failed"
         bar.advance(spec, error)
 
     with bar:
         run_specs(todo, on_result, cfg.workers, cfg.executor, cfg.address)
     keys = {s.key for s in specs}
     rows = [r for r in store.rows() if r["key"] in keys]
-    summary = write_summary(cfg.out, rows)
-    return {"runs": len(specs), "skipped": len(specs) - len(todo), "failed": failures,
+    finished = {r["key"] for r in rows}
+    failed = [{"key": s.key, "task": s.task, "split": s.split, "fold": s.fold, "model": s.model,
+               "neurons": s.neurons, "seed": s.seed, "error": failures.get(s.key, "not finished")}
+              for s in specs if s.key not in finished]
+    summary = write_summary(cfg.out, rows, failed)
+    return {"runs": len(specs), "skipped": len(specs) - len(todo),
+            "failed": [f"{f['key']}: {f['error']}" for f in failed],
             "summary": summary, "rows": rows, "notes": cfg.notes}
 
 

@@ -85,7 +85,8 @@ def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_
 
 def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
     """Index batches, moved to the device once per epoch: no host round-trip per step."""
-    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    order = (torch.randperm(n, generator=generator, device="cpu") if generator is not None
+             else torch.arange(n, device="cpu"))
     order = order.to(device)
     for start in range(0, n, size):
         yield order[start:start + size]
@@ -124,11 +125,15 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     if not model.trainable:
         return {"epochs": 0, "seconds": 0.0}
     device = cfg.device
+    if hasattr(model, "fit_direct"):  # closed-form and full-batch fits run where they are fastest
+        where = getattr(model, "fit_device", device)
+        model.to(where)
+        weights = class_weights.to(where) if class_weights is not None else None
+        log = model.fit_direct(train.to(where), val.to(where), weights)
+        model.to(device)
+        return {"epochs": 0, "seconds": time.perf_counter() - start, "fit_device": where, **log}
     model.to(device)
     weights = class_weights.to(device) if class_weights is not None else None
-    if hasattr(model, "fit_direct"):
-        log = model.fit_direct(train.to(device), val.to(device), weights)
-        return {"epochs": 0, "seconds": time.perf_counter() - start, **log}
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     train, val = train.to(device), val.to(device)
@@ -170,7 +175,7 @@ def predict(model: WormModel, data: Windows, batch_size: int = 1024) -> np.ndarr
     outs = []
     batch_size = evaluation_batch(batch_size, data.x.shape[2], device)
     for start in range(0, len(data), batch_size):
-        batch = data.subset(torch.arange(start, min(start + batch_size, len(data)))).to(device)
+        batch = data.subset(slice(start, start + batch_size)).to(device)
         out = model(batch.x, batch.mask, batch.ids)
         outs.append((out if model.spec.forecast else torch.softmax(out, dim=-1)).float().cpu())
     return torch.cat(outs).numpy()

@@ -119,7 +119,7 @@ class Windows:
         """
         if keep >= self.mask.shape[1]:
             return self
-        priority = torch.rand(self.mask.shape, generator=generator).to(self.mask.device)
+        priority = torch.rand(self.mask.shape, generator=generator, device="cpu").to(self.mask.device)
         priority = priority + 2.0 * self.scored.to(priority.dtype)
         priority = priority.masked_fill(~self.mask.bool(), -1.0)
         columns = priority.topk(keep, dim=1).indices.sort(dim=1).values  # (M, keep)

@@ -35,7 +35,14 @@ class LinearConfig:
 @register("linear", LinearConfig, "ridge regression (forecast) / multinomial logistic regression "
           "(behavior) on the flattened window")
 class Linear(WormModel):
-    """Fitted in closed form (ridge) or by full-batch L-BFGS (logistic), not by the SGD trainer."""
+    """Fitted in closed form (ridge) or by full-batch L-BFGS (logistic), not by the SGD trainer.
+
+    Both fits run on the CPU whatever the run's device: at 16 × 22 features they are small
+    sequential problems, and L-BFGS's many tiny steps took 218 s summed on an H200 for the
+    paper sweep's behavior runs (kernel launches), more than the gnn on both tasks.
+    """
+
+    fit_device = "cpu"
 
     def __init__(self, spec: TaskSpec, config: LinearConfig):
         super().__init__(spec, config)
@@ -60,7 +67,7 @@ class Linear(WormModel):
         mean_x, mean_y = x.mean(0), y.mean(0)
         xc, yc = x - mean_x, y - mean_y
         gram, cross = xc.T @ xc, xc.T @ yc
-        eye = torch.eye(gram.shape[0], dtype=gram.dtype)
+        eye = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
         best = None
         for alpha in self.config.alphas:
             w = torch.linalg.solve(gram + alpha * eye, cross)
