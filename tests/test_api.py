@@ -101,3 +101,62 @@ def test_load_checks_the_saved_metadata(tmp_path, tiny_file):
     save_model(model.module, path, "mlp", task="behavior")
     with pytest.raises(WormGnnError, match="lacks 'meta.neurons'"):
         Model.load(path)
+
+
+def test_lookahead_model_decodes_sequences_and_round_trips(tmp_path, tiny_file):
+    _, recs = tiny_file
+    model = Model("linear", "behavior", profile="tiny", lookahead=4).fit(recs[:2])
+    frame = model.predict(recs[2])
+    assert frame["frames"][0] == 15 - 4 and frame["frames"][-1] == recs[2].frames - 1 - 4
+    smoothed = model.predict(recs[2], "smoothed")
+    np.testing.assert_allclose(smoothed["probabilities"].sum(1), 1, rtol=1e-5)
+    switches = {k: sum(a != b for a, b in zip(r["states"], r["states"][1:], strict=False))
+                for k, r in (("frame", frame), ("smoothed", smoothed))}
+    assert switches["smoothed"] <= switches["frame"]
+    loaded = Model.load(model.save(tmp_path / "m.safetensors"))
+    assert loaded.lookahead == 4 and loaded.dynamics.to_dict() == model.dynamics.to_dict()
+    assert loaded.predict(recs[2], "smoothed")["states"] == smoothed["states"]
+    with pytest.raises(WormGnnError, match="unknown decoding"):
+        loaded.predict(recs[2], "psychic")
+    short = Recording(traces=recs[2].traces[:10], neuron_names=recs[2].neuron_names, fps=recs[2].fps,
+                      worm_id="short")
+    with pytest.raises(WormGnnError, match="short has 10 frames, fewer than one window needs \\(16\\)"):
+        loaded.predict(short)
+    with pytest.raises(WormGnnError, match="--lookahead is for decoding behavior"):
+        Model("linear", "forecast", lookahead=2)
+    with pytest.raises(WormGnnError, match="--lookahead -1"):
+        Model("linear", "behavior", lookahead=-1)
+
+
+def test_cli_annotate_writes_csv_and_nwb_copies(tmp_path, tiny_file):
+    from wormgnn.data.nwb import read_nwb
+
+    folder, recs = tiny_file
+    model_path = tmp_path / "ahead.safetensors"
+    assert _cli("train", "--data", str(folder), "--task", "behavior", "--model", "linear", "--profile", "tiny",
+                "--lookahead", "4", "--out", str(model_path)).returncode == 0
+    unannotated = tmp_path / "new"
+    unannotated.mkdir()
+    from wormgnn.data.nwb import write_nwb
+
+    fresh = Recording(traces=recs[2].traces, neuron_names=recs[2].neuron_names, fps=recs[2].fps, worm_id="fresh")
+    write_nwb(fresh, unannotated / "fresh.nwb")
+    out = tmp_path / "annotation.csv"
+    result = _cli("annotate", "--model", str(model_path), "--data", str(unannotated), "--out", str(out),
+                  "--nwb", str(tmp_path / "annotated"))
+    assert result.returncode == 0, result.stderr
+    assert "smoothed decoding, lookahead 4" in result.stdout and "/processing/Behavior/BehavioralState" in result.stdout
+    rows = list(csv.DictReader(open(out)))
+    assert len(rows) == recs[2].frames - 15 and rows[0]["frame"] == "11"
+    (back,) = read_nwb(tmp_path / "annotated" / "fresh.nwb")  # the reader finds the decoded states
+    decoded = [back.state_names[i] for i in back.labels[11:recs[2].frames - 4]]
+    assert decoded == [r["state"] for r in rows] and (back.labels[:11] == -1).all()
+    np.testing.assert_array_equal(back.traces, read_nwb(unannotated / "fresh.nwb")[0].traces)
+    # an annotated recording keeps its annotation; the decoded states go beside it
+    again = _cli("annotate", "--model", str(model_path), "--data", str(folder), "--out", str(out), "--overwrite",
+                 "--nwb", str(tmp_path / "annotated2"))
+    assert again.returncode == 0 and "DecodedBehavioralState" in again.stdout
+    (kept,) = read_nwb(tmp_path / "annotated2" / f"{recs[0].worm_id}.nwb")
+    np.testing.assert_array_equal(kept.labels, recs[0].labels)
+    refused = _cli("annotate", "--model", str(model_path), "--data", str(folder), "--out", str(out))
+    assert refused.returncode == 2 and "exists" in refused.stderr

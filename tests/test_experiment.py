@@ -3,9 +3,10 @@ import numpy as np
 from wormgnn.experiment import RunSpec, dataset_fingerprint, execute, load_dataset, sim_source
 
 
-def _spec(task, split, fold, model, neurons="shared", seed=0):
+def _spec(task, split, fold, model, neurons="shared", seed=0, lookahead=0):
     src = sim_source(3, 11)
-    return RunSpec(src, dataset_fingerprint(src), task, split, fold, model, neurons, seed, "tiny")
+    return RunSpec(src, dataset_fingerprint(src), task, split, fold, model, neurons, seed, "tiny",
+                   lookahead=lookahead)
 
 
 def test_sim_source_is_cached_and_deterministic():
@@ -29,12 +30,38 @@ def test_lowo_forecast_row():
 def test_behavior_row_has_both_granularities_and_confusion():
     worms = [r.worm_id for r in load_dataset(sim_source(3, 11))]
     row = execute(_spec("behavior", "transfer", worms[0], "mlp"))
-    assert {"coarse", "fine"} == set(row["metrics"])
+    assert {"coarse", "fine", "filtered", "smoothed"} == set(row["metrics"])
     fine = np.array(row["confusion"]["fine"])
     assert fine.shape == (7, 7) and fine.sum() == row["n_test"]
     assert "finetune" in row["train_log"]
-    assert set(row["val_metrics"]) == {"coarse", "fine"}
+    assert set(row["val_metrics"]) == {"coarse", "fine", "filtered", "smoothed"}
     assert row["val_metrics"]["fine"] != row["metrics"]["fine"]
+
+
+def test_behavior_rows_score_state_sequences_beside_frames():
+    worms = [r.worm_id for r in load_dataset(sim_source(3, 11))]
+    row = execute(_spec("behavior", "lowo", worms[1], "linear"))
+    frame, smoothed = row["metrics"]["coarse"], row["metrics"]["smoothed"]["coarse"]
+    for block in (frame, smoothed, row["metrics"]["filtered"]["fine"]):
+        assert {"balanced_accuracy", "switches_per_min", "annotated_switches_per_min", "switch_ratio",
+                "segment_f1"} <= set(block)
+    assert frame["annotated_switches_per_min"] == smoothed["annotated_switches_per_min"] > 0
+    # the offline sequence flickers less than the per-frame decoder and matches more segments
+    assert smoothed["switches_per_min"] <= frame["switches_per_min"]
+    assert smoothed["segment_f1"] >= frame["segment_f1"]
+    assert set(row["dynamics"]["sharpness"]) == {"filtered", "smoothed"}
+
+
+def test_lookahead_decodes_earlier_frames_and_enters_the_key():
+    worm = load_dataset(sim_source(3, 11))[2].worm_id
+    causal = _spec("behavior", "lowo", worm, "linear")
+    ahead = _spec("behavior", "lowo", worm, "linear", lookahead=4)
+    assert ahead.key == causal.key + "|lookahead=4"
+    a, b = execute(causal), execute(ahead)
+    assert b["lookahead"] == 4 and b["metrics"] != a["metrics"]
+    # the same frames are decoded, K frames earlier in the window: the held-out worm's test set keeps
+    # every frame with a window (the first W-1-K frames have none)
+    assert b["n_test"] >= a["n_test"]
 
 
 def test_behavior_trains_on_the_profiles_behavior_stride(monkeypatch):

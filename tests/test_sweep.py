@@ -42,10 +42,20 @@ def test_plan_counts_and_skips(tiny_data):
     ({"splits": ("kfold",)}, "unknown split"),
     ({"neurons": ("some",)}, "unknown neuron set"),
     ({"profile": "huge"}, "unknown profile"),
+    ({"lookahead": -1}, "--lookahead -1: must be 0"),
+    ({"lookahead": 4}, "--lookahead is for decoding behavior; use --task behavior"),
+    ({"lookahead": 5000, "tasks": ("behavior",)},
+     r"has \d+ frames; a window of 16 frames with lookahead 5000 needs at least 5001"),
 ])
 def test_bad_options(tiny_data, change, message):
     with pytest.raises(WormGnnError, match=message):
         plan_runs(BenchmarkConfig(data=str(tiny_data), **{"profile": "tiny", **change}))
+
+
+def test_lookahead_applies_to_behavior_runs(tiny_data):
+    specs = plan_runs(BenchmarkConfig(data=str(tiny_data), profile="tiny", models=("linear",), tasks=("behavior",),
+                                      lookahead=4))
+    assert specs and all(s.lookahead == 4 and s.key.endswith("|lookahead=4") for s in specs)
 
 
 def test_split_needing_more_worms(tmp_path, tiny_data):

@@ -47,7 +47,7 @@ def test_windows_contents_and_segments():
     rec = _rec("a", ["AVAL", "RIML"], frames=40)
     (p,) = prepare([rec], "shared")
     w = make_windows([p], [(0, 5, 30)], window=4, horizon=3, stride=2)
-    ends = w.end.numpy()
+    ends = w.frame.numpy()
     assert ends[0] == 5 + 3 and ends[-1] <= 30 - 3 - 1 and np.all(np.diff(ends) == 2)
     k = 2
     t = int(ends[k])
@@ -56,13 +56,35 @@ def test_windows_contents_and_segments():
     assert int(w.labels[k]) == p.labels[t]
 
 
+def test_lookahead_windows_end_k_frames_after_the_decoded_frame():
+    rec = _rec("a", ["AVAL", "RIML"], frames=40)
+    (p,) = prepare([rec], "shared")
+    causal = make_windows([p], [(0, 5, 30)], window=4, horizon=0)
+    ahead = make_windows([p], [(0, 5, 30)], window=4, horizon=0, lookahead=3)
+    t = ahead.frame.numpy()
+    assert t[0] == 5 and t[-1] == 30 - 1 - 3  # every frame used lies inside the segment
+    for k in (0, 7, len(ahead) - 1):
+        np.testing.assert_array_equal(ahead.x[k].numpy(), p.traces[t[k] - 3 + 3:t[k] + 3 + 1])
+        assert int(ahead.labels[k]) == p.labels[t[k]]
+    assert causal.frame.numpy()[0] == 5 + 3  # causal: the first 3 frames have no full window
+    far = make_windows([p], [(0, 0, 40)], window=4, horizon=0, lookahead=6)  # K ≥ W: only later frames
+    np.testing.assert_array_equal(far.x[0].numpy(), p.traces[3:7])
+    assert int(far.frame[0]) == 0
+    with pytest.raises(WormGnnError, match="--lookahead -1: must be 0"):
+        make_windows([p], [(0, 0, 40)], window=4, horizon=0, lookahead=-1)
+    with pytest.raises(WormGnnError, match="a forecast looks ahead by its horizon"):
+        make_windows([p], [(0, 0, 40)], window=4, horizon=2, lookahead=1)
+    with pytest.raises(WormGnnError, match="no complete window"):
+        make_windows([p], [(0, 0, 40)], window=4, horizon=0, lookahead=40)
+
+
 def test_labelled_only_drops_unscored_frames():
     rec = _rec("a", ["AVAL"], frames=60)
     (p,) = prepare([rec], "shared")
     w = make_windows([p], [(0, 0, 60)], window=4, horizon=0, labelled_only=True)
     assert (w.labels >= 0).all() and (w.labels < len(FINE_STATES)).all()
     nostate = KATO_STATES.index("nostate")
-    assert not np.isin(w.end.numpy() % len(KATO_STATES), [nostate]).any()
+    assert not np.isin(w.frame.numpy() % len(KATO_STATES), [nostate]).any()
 
 
 def test_errors():

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from wormgnn.data import Recording
-from wormgnn.data.states import COARSE_STATES, FINE_STATES, fine_to_coarse_matrix
+from wormgnn.data.states import COARSE_STATES, FINE_STATES
 from wormgnn.errors import DataError, WormGnnError
 from wormgnn.models import TaskSpec, build_model, model_entry
 from wormgnn.models.baselines import class_weights
 from wormgnn.persist import load_model, require, save_model
 from wormgnn.profiles import PROFILES, get_profile
+from wormgnn.sequence import DECODINGS, StateDynamics, contiguous_runs, decode, fit_dynamics
 from wormgnn.splits import LOWO_VAL_FRACTION
 from wormgnn.train import fit, predict, resolve_device
 from wormgnn.windows import NEURON_SETS, identity_vocabulary, make_windows, prepare
@@ -23,13 +25,17 @@ class Model:
     """A model trained on whole worms (last 15% of each validates), ready for new worms."""
 
     def __init__(self, name: str = "gnn", task: str = "behavior", neurons: str = "shared",
-                 profile: str = "quick", seed: int = 0, device: str = "cpu", **overrides):
+                 profile: str = "quick", seed: int = 0, device: str = "cpu", lookahead: int = 0, **overrides):
         entry = model_entry(name)
         if task not in entry.cls.tasks:
             raise WormGnnError(f"model '{name}' does not do the {task} task")
+        if lookahead < 0:
+            raise WormGnnError(f"--lookahead {lookahead}: must be 0 (causal decoding) or more")
+        if lookahead and task != "behavior":
+            raise WormGnnError("--lookahead is for decoding behavior; a forecast already looks ahead by its horizon")
         if neurons == "all" and entry.cls.fixed_neurons:
             raise WormGnnError(f"model '{name}' needs a fixed neuron set: use --neurons shared")
-        self.name, self.task, self.neurons, self.seed = name, task, neurons, seed
+        self.name, self.task, self.neurons, self.seed, self.lookahead = name, task, neurons, seed, lookahead
         self.profile = get_profile(profile)
         self.device = resolve_device(device)
         self.overrides = {**self.profile.model_overrides, **overrides}
@@ -38,6 +44,7 @@ class Model:
         self.vocabulary: dict[str, int] = {}
         self.width = 0
         self.trained_on: list[str] = []
+        self.dynamics: StateDynamics | None = None
 
     @property
     def forecast(self) -> bool:
@@ -53,17 +60,25 @@ class Model:
         self.vocabulary = identity_vocabulary(prepared)
         horizon = p.horizon if self.forecast else 0
         cuts = [int(round(r.frames * (1 - LOWO_VAL_FRACTION))) for r in recordings]
-        train = make_windows(prepared, [(i, 0, c) for i, c in enumerate(cuts)], p.window, horizon,
-                             p.stride(self.task), self.vocabulary, labelled_only=not self.forecast)
-        val = make_windows(prepared, [(i, c + p.window, r.frames) for i, (c, r) in enumerate(zip(cuts, recordings,
-                                                                                               strict=True))],
-                           p.window, horizon, 1, self.vocabulary, labelled_only=not self.forecast)
+        train_parts = [(i, 0, c) for i, c in enumerate(cuts)]
+        val_parts = [(i, c + p.window, r.frames) for i, (c, r) in enumerate(zip(cuts, recordings, strict=True))]
+
+        def windows(parts, stride=1, labelled_only=not self.forecast):
+            return make_windows(prepared, parts, p.window, horizon, stride, self.vocabulary,
+                                labelled_only=labelled_only, lookahead=self.lookahead)
+
+        train, val = windows(train_parts, p.stride(self.task)), windows(val_parts)
         spec = TaskSpec(self.task, p.window, p.horizon, self.width,
                         identities=tuple(sorted(self.vocabulary, key=self.vocabulary.get)))
         torch.manual_seed(self.seed)
         self.module = build_model(self.name, spec, self.overrides)
         weights = None if self.forecast else class_weights(train.labels, spec.n_classes)
         fit(self.module, train, val, p.train_config(self.device), self.seed, weights)
+        if not self.forecast:  # state dynamics for sequence decoding: counted on training frames,
+            every = windows(val_parts, labelled_only=False)  # emission settings chosen on validation
+            self.dynamics = fit_dynamics([prepared[i].labels[a:b] for i, a, b in train_parts], spec.n_classes,
+                                         predict(self.module, every), every.labels.numpy(),
+                                         contiguous_runs(every.worm.numpy(), every.frame.numpy()))
         self.trained_on = [r.worm_id for r in recordings]
         return self
 
@@ -90,27 +105,41 @@ class Model:
             return prepare([recording], "shared", shared=self.shared, allow_missing=True)[0]
         return prepare([recording], "all", width=self.width)[0]
 
-    def predict(self, recording: Recording) -> dict:
-        """Per frame from frame W-1 on: state probabilities (behavior) or the next H frames."""
+    def predict(self, recording: Recording, decoding: str = "frame") -> dict:
+        """Per decodable frame: state probabilities and states (behavior; ``decoding`` one of
+        sequence.DECODINGS), or the next H frames (forecast). With a lookahead K the last K
+        frames cannot be decoded; the first decodable frame is max(W − 1 − K, 0)."""
         self._require_fitted()
+        if decoding not in DECODINGS:
+            raise WormGnnError(f"--decode {decoding}: unknown decoding (known: {', '.join(DECODINGS)})")
         p = self.profile
+        need = max(p.window, self.lookahead + 1)
+        if recording.frames < need:
+            raise WormGnnError(f"{recording.source or recording.worm_id}: worm {recording.worm_id} has "
+                               f"{recording.frames} frames, fewer than one window needs ({need})")
         prep = self._prepare(recording)
-        windows = make_windows([prep], [(0, 0, recording.frames)], p.window, 0, 1, self.vocabulary)
+        horizon = 0
+        windows = make_windows([prep], [(0, 0, recording.frames)], p.window, horizon, 1, self.vocabulary,
+                               lookahead=self.lookahead if not self.forecast else 0)
         out = predict(self.module, windows)
-        frames = windows.end.numpy()
+        frames = windows.frame.numpy()
         if self.forecast:
             names = [n or f"#{i}" for i, n in enumerate(prep.names)]
             keep = prep.mask
             return {"frames": frames, "forecast": out[:, :, keep], "neurons": [n for n, k in zip(names, keep,
                                                                                                   strict=True) if k]}
-        return {"frames": frames, "probabilities": out, "states": [FINE_STATES[i] for i in out.argmax(1)],
-                "coarse": [COARSE_STATES[i] for i in (out @ fine_to_coarse_matrix()).argmax(1)]}
+        runs = contiguous_runs(windows.worm.numpy(), frames)
+        probabilities, fine, coarse = decode(out, runs, self.dynamics, decoding)
+        return {"frames": frames, "probabilities": probabilities, "states": [FINE_STATES[i] for i in fine],
+                "coarse": [COARSE_STATES[i] for i in coarse], "decoding": decoding, "lookahead": self.lookahead}
 
     def save(self, path: str | Path) -> Path:
         self._require_fitted()
         return save_model(self.module, path, self.name, task=self.task, neurons=self.neurons,
                           shared=self.shared, vocabulary=self.vocabulary, width=self.width,
-                          profile=self.profile.name, seed=self.seed, trained_on=self.trained_on)
+                          profile=self.profile.name, seed=self.seed, trained_on=self.trained_on,
+                          lookahead=self.lookahead,
+                          dynamics=self.dynamics.to_dict() if self.dynamics is not None else None)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Model:
@@ -130,16 +159,46 @@ class Model:
         if not all(isinstance(n, str) for n in shared + trained_on) or not all(
                 isinstance(v, int) and not isinstance(v, bool) for v in vocabulary.values()):
             raise DataError(path, "model file metadata: neuron names and identities have the wrong types")
-        model = cls(header["model"], task, neurons, profile, require(path, meta, "seed", int, "meta."), device)
+        lookahead = require(path, meta, "lookahead", int, "meta.")
+        if lookahead < 0 or (lookahead and task != "behavior"):
+            raise DataError(path, f"model file metadata: impossible lookahead {lookahead} for {task}")
+        model = cls(header["model"], task, neurons, profile, require(path, meta, "seed", int, "meta."), device,
+                    lookahead)
+        if task == "behavior":
+            try:
+                model.dynamics = StateDynamics.from_dict(require(path, meta, "dynamics", dict, "meta."))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DataError(path, f"model file state dynamics are not valid ({exc})") from None
         model.module, model.shared, model.vocabulary = module, shared, vocabulary
         model.width, model.trained_on = require(path, meta, "width", int, "meta."), trained_on
         model.version = require(path, header, "version", str)
         return model
 
 
-def write_predictions(model: Model, recordings: list[Recording], path: Path) -> Path:
-    """One CSV for every worm: worm, frame, time and the decoded state with its probabilities,
-    or the forecast of each neuron at every horizon (z-scored units). Written atomically."""
+def predict_recordings(model: Model, recordings: list[Recording], decoding: str = "frame") -> list[tuple]:
+    """(recording, prediction) for every recording long enough for one window; the others are
+    reported as warnings and left out (none left is an error)."""
+    import warnings
+
+    from wormgnn.data.cleaning import DataWarning
+
+    results = []
+    for rec in recordings:
+        try:
+            results.append((rec, model.predict(rec, decoding)))
+        except WormGnnError as exc:
+            if "fewer than one window needs" not in str(exc) or len(recordings) == 1:
+                raise
+            warnings.warn(f"{exc}; left out", DataWarning, stacklevel=2)
+    if not results:
+        raise WormGnnError("no recording is long enough for one window")
+    return results
+
+
+def write_predictions(model: Model, results: list[tuple], path: Path) -> Path:
+    """One CSV for every worm: worm, frame, time and the decoded state with its probabilities
+    (of the decoding asked for), or the forecast of each neuron at every horizon (z-scored
+    units). Written atomically."""
     import csv
     import os
 
@@ -148,8 +207,7 @@ def write_predictions(model: Model, recordings: list[Recording], path: Path) -> 
     with open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         header_written = False
-        for rec in recordings:
-            result = model.predict(rec)
+        for rec, result in results:
             if model.forecast:
                 h = result["forecast"].shape[1]
                 header = ["worm", "frame", "time_s"] + [f"{n}@+{k + 1}" for n in result["neurons"] for k in range(h)]
@@ -170,6 +228,13 @@ def write_predictions(model: Model, recordings: list[Recording], path: Path) -> 
     return path
 
 
+def annotation_labels(result: dict, frames: int) -> np.ndarray:
+    """Per frame of the recording, the decoded fine state's index (-1 where no window decodes it)."""
+    labels = np.full(frames, -1, dtype=np.int64)
+    labels[result["frames"]] = [FINE_STATES.index(s) for s in result["states"]]
+    return labels
+
+
 def benchmark(data: str | None = None, out: str | Path = "runs/benchmark", **options) -> dict:
     """``wormgnn benchmark`` from Python; options as BenchmarkConfig's fields."""
     from wormgnn.sweep import BenchmarkConfig, run_benchmark
@@ -177,4 +242,4 @@ def benchmark(data: str | None = None, out: str | Path = "runs/benchmark", **opt
     return run_benchmark(BenchmarkConfig(data=data, out=Path(out), **options), progress=False)
 
 
-__all__ = ["Model", "benchmark", "write_predictions"]
+__all__ = ["Model", "annotation_labels", "benchmark", "predict_recordings", "write_predictions"]

@@ -142,6 +142,8 @@ def benchmark_cmd(
     executor: str = typer.Option("local", "--executor", help="local or ray."),
     address: str = typer.Option(None, "--address", help="Ray cluster address (with --executor ray)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html at the end."),
+    lookahead: int = typer.Option(0, "--lookahead", help="Behavior: decode frame t from a window ending at "
+                                  "t + K (offline annotation; 0 = causal)."),
 ) -> None:
     """Every model on both tasks, within worms and on unseen worms, with error bars."""
     from wormgnn.sweep import BenchmarkConfig, run_benchmark
@@ -153,7 +155,7 @@ def benchmark_cmd(
         tasks=("forecast", "behavior") if task == "both" else (task,),
         splits=_csv(split), models=_csv([models] if models else None), neurons=_csv([neurons]) or ("shared",),
         seeds=seeds, profile=profile, workers=workers, device=device, precision=precision, executor=executor,
-        address=address,
+        address=address, lookahead=lookahead,
     )
     result = run_benchmark(cfg)
     for note in result["notes"]:
@@ -225,6 +227,8 @@ def train_cmd(
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    lookahead: int = typer.Option(0, "--lookahead", help="Behavior: decode frame t from a window ending at "
+                                  "t + K (for annotating finished recordings; 0 = causal)."),
     overwrite: bool = typer.Option(False, help="Replace an existing model file."),
 ) -> None:
     """Train one model on every worm of a file (or all but the excluded ones) and save it."""
@@ -243,9 +247,21 @@ def train_cmd(
     keep = [r for r in recordings if r.worm_id not in set(exclude_worm or [])]
     if not keep:
         raise WormGnnError("every worm is excluded: nothing to train on")
-    trained = Model(model, task, neurons, profile, seed, device).fit(keep)
+    trained = Model(model, task, neurons, profile, seed, device, lookahead).fit(keep)
     trained.save(out)
-    typer.echo(f"trained {model} ({task}, {neurons} neurons) on {len(keep)} worm(s); saved {out}")
+    ahead = f", lookahead {lookahead}" if lookahead else ""
+    typer.echo(f"trained {model} ({task}, {neurons} neurons{ahead}) on {len(keep)} worm(s); saved {out}")
+
+
+DECODE_HELP = ("frame (the decoder's own), filtered (state sequence, causal) or smoothed (state sequence, "
+               "offline: Viterbi with forward-backward probabilities)")
+
+
+def _trained_and_recordings(model: Path, data: Path, device: str):
+    from wormgnn.api import Model
+    from wormgnn.data import load
+
+    return Model.load(model, device), load(data)
 
 
 @app.command("predict")
@@ -253,19 +269,62 @@ def predict_cmd(
     model: Path = typer.Option(..., "--model", help="A model file written by 'wormgnn train'."),
     data: Path = typer.Option(..., "--data", help="Recording file or folder to decode."),
     out: Path = typer.Option(..., "--out", help="CSV to write (one row per frame)."),
+    decode: str = typer.Option("frame", "--decode", help=f"Behavior: {DECODE_HELP}."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
     overwrite: bool = typer.Option(False, help="Replace an existing CSV."),
 ) -> None:
-    """Per frame: the decoded state and its probabilities, or the forecast of every neuron."""
-    from wormgnn.api import Model, write_predictions
-    from wormgnn.data import load
+    """Per frame: the decoded state and its probabilities, or the forecast of every neuron.
+    A behavior model decodes with the lookahead it was trained with."""
+    from wormgnn.api import predict_recordings, write_predictions
 
     if out.exists() and not overwrite:
         raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
-    trained = Model.load(model, device)
-    recordings = load(data)
-    write_predictions(trained, recordings, out)
-    typer.echo(f"wrote {out} ({len(recordings)} worm(s), model {trained.name}, {trained.task})")
+    trained, recordings = _trained_and_recordings(model, data, device)
+    results = predict_recordings(trained, recordings, decode)
+    write_predictions(trained, results, out)
+    ahead = f", lookahead {trained.lookahead}" if trained.lookahead else ""
+    typer.echo(f"wrote {out} ({len(results)} worm(s), model {trained.name}, {trained.task}{ahead})")
+
+
+@app.command("annotate")
+def annotate_cmd(
+    model: Path = typer.Option(..., "--model", help="A behavior model file written by 'wormgnn train'."),
+    data: Path = typer.Option(..., "--data", help="Recording file or folder to annotate."),
+    out: Path = typer.Option(..., "--out", help="CSV to write: per frame the fine and coarse state and the "
+                             "probabilities."),
+    decode: str = typer.Option("smoothed", "--decode", help=DECODE_HELP + "."),
+    nwb: Path = typer.Option(None, "--nwb", help="Also write each worm as OUT_DIR/<worm>.nwb: a copy of its NWB "
+                             "file (or the recording as NWB) with the decoded states as a behavioral series."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    overwrite: bool = typer.Option(False, help="Replace existing output files."),
+) -> None:
+    """Annotate finished recordings with Kato's behavioral states, as a careful annotator
+    would: by default a state sequence decoded offline (train the model with --lookahead 4)."""
+    from wormgnn.api import annotation_labels, predict_recordings, write_predictions
+    from wormgnn.data.nwb import write_annotation
+    from wormgnn.data.states import FINE_STATES
+
+    if out.exists() and not overwrite:
+        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    trained, recordings = _trained_and_recordings(model, data, device)
+    if trained.forecast:
+        raise WormGnnError(f"{model}: a forecasting model; annotate needs a behavior model")
+    targets = []
+    if nwb is not None:
+        _writable_dir(nwb)
+        targets = [nwb / f"{r.worm_id}.nwb" for r in recordings]
+        existing = [t.name for t in targets if t.exists()]
+        if existing and not overwrite:
+            raise WormGnnError(f"{nwb}: would overwrite {', '.join(existing)} (use --overwrite)")
+    results = predict_recordings(trained, recordings, decode)
+    write_predictions(trained, results, out)
+    typer.echo(f"wrote {out} ({len(results)} worm(s), {decode} decoding, lookahead {trained.lookahead})")
+    for rec, result in results if nwb is not None else []:
+        path, series = write_annotation(
+            rec, annotation_labels(result, rec.frames), FINE_STATES, nwb / f"{rec.worm_id}.nwb",
+            f"Decoded by wormgnn {trained.version} ({trained.name}, {decode} decoding, lookahead "
+            f"{trained.lookahead}).")
+        typer.echo(f"wrote {path} (/processing/Behavior/{series})")
 
 
 @app.command("report")

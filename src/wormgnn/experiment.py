@@ -20,6 +20,7 @@ from wormgnn.metrics import behavior_metrics, confusion, forecast_metrics
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.models.baselines import class_weights
 from wormgnn.profiles import get_profile
+from wormgnn.sequence import contiguous_runs
 from wormgnn.splits import plan
 from wormgnn.train import fit, predict
 from wormgnn.windows import identity_vocabulary, make_windows, prepare
@@ -88,17 +89,20 @@ class RunSpec:
     profile: str
     device: str = "cpu"
     precision: str = "fp32"
+    lookahead: int = 0
+    """Behavior: decode the state K frames before the window's last frame (0 = causal)."""
 
     @property
     def key(self) -> str:
         """Stable identity of a run for resuming (the device does not change what is measured;
-        reduced precision may, so it is part of the key when used). The profile and the model
-        enter with a fingerprint of their settings: a row trained under other epochs, strides
-        or model defaults is not reused."""
+        reduced precision may, so it is part of the key when used, as is a lookahead). The
+        profile and the model enter with a fingerprint of their settings: a row trained under
+        other epochs, strides or model defaults is not reused."""
         parts = [self.dataset, self.task, self.split, self.fold, f"{self.model}@{model_fingerprint(self.model)}",
                  self.neurons, str(self.seed),
                  f"{self.profile}@{profile_fingerprint(self.profile)}"]
-        return "|".join(parts + ([self.precision] if self.precision != "fp32" else []))
+        parts += [self.precision] if self.precision != "fp32" else []
+        return "|".join(parts + ([f"lookahead={self.lookahead}"] if self.lookahead else []))
 
 
 @dataclass
@@ -108,6 +112,8 @@ class RunOutput:
     test_windows: object
     predictions: np.ndarray
     vocabulary: dict
+    decoded: dict | None = None
+    """Behavior: per decoding (see sequence.DECODINGS), (probabilities, fine path, coarse path)."""
 
 
 def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
@@ -128,9 +134,9 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     vocabulary = identity_vocabulary([prepared[i] for i in parts.train_worms])
     horizon = profile.horizon if forecast else 0
 
-    def windows(segments, stride=1):
+    def windows(segments, stride=1, labelled_only=not forecast):
         return make_windows(prepared, segments, profile.window, horizon, stride, vocabulary,
-                            labelled_only=not forecast)
+                            labelled_only=labelled_only, lookahead=spec.lookahead)
 
     task = TaskSpec(spec.task, profile.window, profile.horizon, prepared[0].traces.shape[1],
                     identities=tuple(sorted(vocabulary, key=vocabulary.get)))
@@ -138,17 +144,19 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     model = build_model(spec.model, task, profile.model_overrides)
     # the stride saves SGD epochs; a closed-form fit is cheap enough to use every window
     train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.stride(spec.task))
-    val, test = windows(parts.val), windows(parts.test)
+    val = windows(parts.val)
+    # behavior is scored on every frame's window: state sequences run through unannotated frames,
+    # which the metrics then leave out
+    test = windows(parts.test, labelled_only=False)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
     log = fit(model, train, val, profile.train_config(spec.device, spec.precision), spec.seed, weights)
-    chosen_on = val
+    chosen_on = parts.val
     if spec.split == "transfer":
         tune = windows(parts.finetune_train)
         tune_val = windows(parts.finetune_val)
-        chosen_on = tune_val
+        chosen_on = parts.finetune_val
         if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
-            both = make_windows(prepared, parts.train + parts.finetune_train, profile.window, horizon,
-                                1, vocabulary, labelled_only=not forecast)
+            both = windows(parts.train + parts.finetune_train)
             log["finetune"] = fit(model, both, tune_val, profile.train_config(spec.device, spec.precision),
                                   spec.seed, weights)
         else:
@@ -156,37 +164,73 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
                                   profile.train_config(spec.device, spec.precision, profile.finetune_lr),
                                   spec.seed, weights)
     model.to(spec.device)
-
-    def score(data):
-        predicted = predict(model, data)
-        if forecast:
+    fps = [r.fps for r in recordings]
+    chosen_on = windows(chosen_on, labelled_only=False)
+    extra: dict = {}
+    if forecast:
+        def score(data):
+            predicted = predict(model, data)
             return predicted, forecast_metrics(predicted, data.y.numpy(), data.x[:, -1].numpy(),
                                                data.scored.numpy())
-        return predicted, behavior_metrics(predicted, data.labels.numpy())
 
-    # the same metrics on the validation windows that chose the epoch: variants (ablations,
-    # settings) are compared there, so that no setting is picked on the held-out worm
-    _, val_metrics = score(chosen_on)
-    predictions, metrics = score(test)
-    extra = {}
-    if not forecast:
+        # the same metrics on the validation windows that chose the epoch: variants (ablations,
+        # settings) are compared there, so that no setting is picked on the held-out worm
+        _, val_metrics = score(chosen_on)
+        predictions, metrics = score(test)
+        decoded = None
+    else:
+        from wormgnn.sequence import fit_dynamics
+
+        labels_of = [prepared[i].labels[a:b] for i, a, b in parts.train + parts.finetune_train]
+        val_probabilities = predict(model, chosen_on)
+        val_runs = contiguous_runs(chosen_on.worm.numpy(), chosen_on.frame.numpy())
+        dynamics = fit_dynamics(labels_of, task.n_classes, val_probabilities, chosen_on.labels.numpy(), val_runs)
+        val_metrics = sequence_scores(val_probabilities, chosen_on, val_runs, dynamics, fps)[0]
+        predictions = predict(model, test)
+        metrics, decoded = sequence_scores(predictions, test, contiguous_runs(test.worm.numpy(),
+                                                                               test.frame.numpy()), dynamics, fps)
         from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
 
         true = test.labels.numpy()
+        scored = true >= 0
         extra = {"confusion": {
-            "fine": confusion(true, predictions.argmax(1), task.n_classes).tolist(),
-            "coarse": confusion(coarse_labels(true), (predictions @ fine_to_coarse_matrix()).argmax(1),
-                                4).tolist(),
-        }}
+            "fine": confusion(true[scored], predictions[scored].argmax(1), task.n_classes).tolist(),
+            "coarse": confusion(coarse_labels(true[scored]),
+                                (predictions[scored] @ fine_to_coarse_matrix()).argmax(1), 4).tolist(),
+        }, "dynamics": dynamics.to_dict()}
     row = {
         "key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "source"},
         "seconds": round(time.perf_counter() - start, 3),
         "metrics": metrics, "val_metrics": val_metrics, **extra,
-        "n_train": len(train), "n_val": len(val), "n_test": len(test),
+        "n_train": len(train), "n_val": _scored(val, forecast), "n_test": _scored(test, forecast),
         "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float, str, dict))},
         "version": __version__, "pid": os.getpid(),
     }
     if keep:
-        return RunOutput(row, model, test, predictions, vocabulary)
+        return RunOutput(row, model, test, predictions, vocabulary, decoded)
     return row
+
+
+def _scored(windows, forecast: bool) -> int:
+    return len(windows) if forecast else int((windows.labels >= 0).sum())
+
+
+def sequence_scores(probabilities: np.ndarray, windows, runs: list, dynamics, fps: list[float]) -> tuple[dict, dict]:
+    """Behavior metrics of every decoding (frame-level ones under 'coarse'/'fine', the HMM's
+    under 'filtered' and 'smoothed'), and the decoded sequences themselves."""
+    from wormgnn.sequence import DECODINGS, decode
+
+    worm = windows.worm.numpy()
+    true = windows.labels.numpy()
+    run_fps = [fps[int(worm[run[0]])] for run in runs]
+    metrics, decoded = {}, {}
+    for decoding in DECODINGS:
+        decoded[decoding] = decode(probabilities, runs, dynamics, decoding)
+        _, fine, coarse = decoded[decoding]
+        scores = behavior_metrics(probabilities, true, fine, coarse, runs, run_fps)
+        if decoding == "frame":
+            metrics |= scores
+        else:
+            metrics[decoding] = scores
+    return metrics, decoded
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
+from wormgnn.data.states import COARSE_STATES, coarse_labels, fine_to_coarse_matrix
 
 
 def mse_per_horizon(pred: np.ndarray, target: np.ndarray, scored: np.ndarray) -> np.ndarray:
@@ -52,15 +52,86 @@ def classification_metrics(true: np.ndarray, pred: np.ndarray, classes: int) -> 
     }
 
 
-def behavior_metrics(probabilities: np.ndarray, true_fine: np.ndarray) -> dict:
-    """Fine metrics from the 7-state probabilities; coarse from the same probabilities
-    summed within each coarse class (one model serves both granularities)."""
-    keep = true_fine >= 0
-    probabilities, true_fine = probabilities[keep], true_fine[keep]
-    fine_pred = probabilities.argmax(axis=1)
-    coarse_prob = probabilities @ fine_to_coarse_matrix()
-    coarse_pred = coarse_prob.argmax(axis=1)
+def segments(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    """(state, first, stop) of each maximal run of one scored state; an unscored frame (-1)
+    belongs to no segment and ends the one before it."""
+    labels = np.asarray(labels)
+    if labels.size == 0:
+        return []
+    starts = np.r_[0, np.nonzero(np.diff(labels))[0] + 1]
+    stops = np.r_[starts[1:], labels.size]
+    return [(int(labels[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True) if labels[a] >= 0]
+
+
+def segment_matches(true: np.ndarray, pred: np.ndarray) -> tuple[int, int, int]:
+    """(matched, annotated segments, decoded segments). A decoded segment matches an annotated
+    one of the same state when their overlap covers at least half of each; each segment
+    matches at most once."""
+    annotated, decoded = segments(true), segments(pred)
+    used: set[int] = set()
+    matched = 0
+    for state, a, b in annotated:
+        for k, (s, c, d) in enumerate(decoded):
+            if d <= a:
+                continue
+            if c >= b:
+                break
+            overlap = min(b, d) - max(a, c)
+            if s == state and k not in used and 2 * overlap >= max(b - a, d - c):
+                used.add(k)
+                matched += 1
+                break
+    return matched, len(annotated), len(decoded)
+
+
+def switches(labels: np.ndarray) -> int:
+    """State changes between consecutive frames that both carry a scored state."""
+    labels = np.asarray(labels)
+    both = (labels[:-1] >= 0) & (labels[1:] >= 0)
+    return int((labels[:-1] != labels[1:])[both].sum())
+
+
+def sequence_metrics(true: np.ndarray, pred: np.ndarray, runs: list[np.ndarray], fps: list[float]) -> dict:
+    """Switches per minute (decoded and annotated, and their ratio) and segment F1 over
+    contiguous runs of frames; frames without an annotated state are left out of both."""
+    matched = n_true = n_pred = switched = annotated = 0
+    minutes = 0.0
+    for run, rate in zip(runs, fps, strict=True):
+        t = true[run]
+        p = np.where(t >= 0, pred[run], -1)
+        m, a, d = segment_matches(t, p)
+        matched, n_true, n_pred = matched + m, n_true + a, n_pred + d
+        switched += switches(p)
+        annotated += switches(t)
+        minutes += (t >= 0).sum() / rate / 60.0
+    precision = matched / n_pred if n_pred else 0.0
+    recall = matched / n_true if n_true else 0.0
     return {
-        "coarse": classification_metrics(coarse_labels(true_fine), coarse_pred, coarse_prob.shape[1]),
-        "fine": classification_metrics(true_fine, fine_pred, probabilities.shape[1]),
+        "switches_per_min": switched / minutes if minutes else float("nan"),
+        "annotated_switches_per_min": annotated / minutes if minutes else float("nan"),
+        "switch_ratio": switched / annotated if annotated else float("nan"),
+        "segment_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
     }
+
+
+def behavior_metrics(probabilities: np.ndarray, true_fine: np.ndarray, fine_pred: np.ndarray | None = None,
+                     coarse_pred: np.ndarray | None = None, runs: list[np.ndarray] | None = None,
+                     fps: list[float] | None = None) -> dict:
+    """Fine metrics from the 7-state probabilities; coarse from the same probabilities summed
+    within each coarse class (one model serves both granularities). A decoded path (e.g. an
+    HMM's) may replace the argmax. With ``runs`` (contiguous frames, see
+    ``sequence.contiguous_runs``) and their frame rates, segment measures join the frame ones."""
+    if fine_pred is None:
+        fine_pred = probabilities.argmax(axis=1)
+    if coarse_pred is None:
+        coarse_pred = (probabilities @ fine_to_coarse_matrix()).argmax(axis=1)
+    true_coarse = coarse_labels(true_fine)
+    keep = true_fine >= 0
+    result = {
+        "coarse": classification_metrics(true_coarse[keep], coarse_pred[keep], len(COARSE_STATES)),
+        "fine": classification_metrics(true_fine[keep], fine_pred[keep], probabilities.shape[1]),
+    }
+    if runs is not None:
+        result["coarse"] |= sequence_metrics(true_coarse, coarse_pred, runs, fps)
+        result["fine"] |= sequence_metrics(true_fine, fine_pred, runs, fps)
+    return result

@@ -13,7 +13,7 @@ import numpy as np
 from wormgnn.data.states import COARSE_STATES, FINE_STATES
 from wormgnn.errors import WormGnnError
 from wormgnn.store import ResultStore, atomic_write_text
-from wormgnn.summary import HEADLINE, STRUCTURE_AGNOSTIC, failed_runs, failure_lines, summarize
+from wormgnn.summary import STRUCTURE_AGNOSTIC, failed_runs, failure_lines, setting, summarize
 
 NAMED_NEURONS = ("AVAL", "AVAR", "AVBL", "AVBR", "RIML", "RIMR", "SMDVR", "SMDVL", "SMDDR", "RIBL")
 STATE_COLORS = {"FORWARD": "#1b9e77", "REVERSAL": "#d95f02", "VENTRAL_TURN": "#7570b3", "DORSAL_TURN": "#e7298a"}
@@ -121,34 +121,42 @@ def _best(summary, task, split, metric):
     return max(groups, key=lambda k: groups[k]["mean"]) if groups else None
 
 
+def _first_setting(rows: list[dict], task: str | None = None) -> str | None:
+    """The setting the example figures show: unseen worms first, then the smallest lookahead."""
+    order = {"lowo": 0, "transfer": 1, "within": 2}
+    found = sorted({(order.get(r["split"], 3), int(r.get("lookahead", 0) or 0), setting(r)) for r in rows
+                    if task is None or r["task"] == task})
+    return found[0][2] if found else None
+
+
 def confusion_figures(rows: list[dict], summary: dict, figs: Figures) -> None:
     pyplot = _pyplot()
-    splits = [s for s in ("lowo", "transfer", "within") if any(r["split"] == s and r["task"] == "behavior"
-                                                                 for r in rows)]
-    for split in splits[:1]:
-        best = _best(summary, "behavior", split, "coarse.balanced_accuracy")
-        chosen = [r for r in rows if r["task"] == "behavior" and r["split"] == split
-                  and (r["model"], r["neurons"]) == best and "confusion" in r]
-        if not chosen:
-            continue
-        fig, axes = pyplot.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"wspace": 0.45})
-        for ax, level, names in ((axes[0], "coarse", COARSE_STATES), (axes[1], "fine", FINE_STATES)):
-            m = np.sum([np.array(r["confusion"][level]) for r in chosen], axis=0).astype(float)
-            norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-            im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
-            for i in range(len(names)):
-                for j in range(len(names)):
-                    ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if norm[i, j] > 0.6 else "black")
-            ax.set_xticks(range(len(names)), [n.lower() for n in names], rotation=35, ha="right")
-            ax.set_yticks(range(len(names)), [n.lower() for n in names])
-            ax.set_xlabel("decoded state")
-            ax.set_ylabel("annotated state")
-            ax.set_title(f"{level} states (row-normalised)")
-            fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of annotated frames")
-        fig.suptitle(f"Confusion of {best[0]} ({best[1]} neurons) on held-out worms, {split}, "
-                     f"summed over {len(chosen)} runs", fontsize=10)
-        figs.save(fig, f"confusion_{split}", f"Confusion matrices of the best decoder ({best[0]}), {split}.")
+    split = _first_setting(rows, "behavior")
+    if split is None:
+        return
+    best = _best(summary, "behavior", split, "coarse.balanced_accuracy")
+    chosen = [r for r in rows if r["task"] == "behavior" and setting(r) == split
+              and (r["model"], r["neurons"]) == best and "confusion" in r]
+    if not chosen:
+        return
+    fig, axes = pyplot.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"wspace": 0.45})
+    for ax, level, names in ((axes[0], "coarse", COARSE_STATES), (axes[1], "fine", FINE_STATES)):
+        m = np.sum([np.array(r["confusion"][level]) for r in chosen], axis=0).astype(float)
+        norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+        im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+        for i in range(len(names)):
+            for j in range(len(names)):
+                ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if norm[i, j] > 0.6 else "black")
+        ax.set_xticks(range(len(names)), [n.lower() for n in names], rotation=35, ha="right")
+        ax.set_yticks(range(len(names)), [n.lower() for n in names])
+        ax.set_xlabel("decoded state")
+        ax.set_ylabel("annotated state")
+        ax.set_title(f"{level} states (row-normalised)")
+        fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of annotated frames")
+    fig.suptitle(f"Confusion of {best[0]} ({best[1]} neurons) on held-out worms, {split}, "
+                 f"summed over {len(chosen)} runs", fontsize=10)
+    figs.save(fig, f"confusion_{split}", f"Confusion matrices of the best decoder ({best[0]}), {split}.")
 
 
 def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str | None) -> None:
@@ -158,22 +166,21 @@ def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str 
     from wormgnn.experiment import RunSpec, execute, load_dataset
 
     pyplot = _pyplot()
-    split = next((s for s in ("lowo", "transfer", "within") if any(r["split"] == s for r in rows)), None)
-    if split is None:
-        return
     recordings = {r.worm_id: r for r in load_dataset(source)}
 
-    def rerun(task, key):
-        row = next((r for r in rows if r["task"] == task and r["split"] == split and r["seed"] == 0
+    def rerun(task, key, split):
+        row = next((r for r in rows if r["task"] == task and setting(r) == split and r["seed"] == 0
                     and (r["model"], r["neurons"]) == key), None)
         if row is None:
             return None
         fields = {k: row[k] for k in ("dataset", "task", "split", "fold", "model", "neurons", "seed", "profile")}
-        return execute(RunSpec(source=source, device="cpu", **fields), keep=True)
+        return execute(RunSpec(source=source, device="cpu", lookahead=int(row.get("lookahead", 0) or 0), **fields),
+                       keep=True)
 
-    forecast_key = _best(summary, "forecast", split, "skill@1")
+    split = _first_setting(rows, "forecast")
+    forecast_key = _best(summary, "forecast", split, "skill@1") if split else None
     if forecast_key is not None:
-        run = rerun("forecast", forecast_key)
+        run = rerun("forecast", forecast_key, split)
         if run is not None:
             rec = recordings.get(run.row["fold"]) or next(iter(recordings.values()))
             worm = run.row["fold"] if run.row["fold"] in recordings else rec.worm_id
@@ -182,7 +189,7 @@ def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str 
             sel = (test.worm == first).numpy()
             prepared_names = _prepared_names(source, run.row["neurons"], first)
             chosen = [n for n in NAMED_NEURONS if n in prepared_names][:4] or [n for n in prepared_names if n][:4]
-            t = test.end.numpy()[sel] / rec.fps
+            t = test.frame.numpy()[sel] / rec.fps
             fig, axes = pyplot.subplots(len(chosen), 1, figsize=(10, 1.8 * len(chosen)), sharex=True, squeeze=False)
             horizon = run.predictions.shape[1]
             for ax, name in zip(axes[:, 0], chosen, strict=True):
@@ -196,37 +203,43 @@ def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str 
             axes[-1, 0].set_xlabel("time (s)")
             axes[0, 0].set_title(f"{forecast_key[0]} forecasts on held-out worm {worm} ({split})")
             figs.save(fig, "traces", f"Recorded vs forecast activity of named neurons, held-out worm {worm}.")
-    behavior_key = _best(summary, "behavior", split, "coarse.balanced_accuracy")
+    split = _first_setting(rows, "behavior")
+    behavior_key = _best(summary, "behavior", split, "coarse.balanced_accuracy") if split else None
     if behavior_key is not None:
-        run = rerun("behavior", behavior_key)
+        run = rerun("behavior", behavior_key, split)
         if run is not None:
-            from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
+            from wormgnn.data.states import coarse_labels
 
             test = run.test_windows
             first = int(test.worm[0])
             sel = (test.worm == first).numpy()
             worm = run.row["fold"]
             rec = recordings.get(worm) or next(iter(recordings.values()))
-            t = test.end.numpy()[sel] / rec.fps
+            t = test.frame.numpy()[sel] / rec.fps
             true = coarse_labels(test.labels.numpy()[sel])
-            pred = (run.predictions[sel] @ fine_to_coarse_matrix()).argmax(1)
-            fig, ax = pyplot.subplots(figsize=(11, 2.2))
-            for row_y, labels in ((1, true), (0, pred)):
+            lookahead = run.row.get("lookahead", 0)
+            lines = [("annotated", true),
+                     (f"decoded per frame{f' (lookahead {lookahead})' if lookahead else ''}",
+                      run.decoded["frame"][2][sel]),
+                     ("decoded sequence (HMM, offline)", run.decoded["smoothed"][2][sel])]
+            fig, ax = pyplot.subplots(figsize=(11, 2.8))
+            for row_y, (_, labels) in zip((2, 1, 0), lines, strict=True):
                 for k, state in enumerate(COARSE_STATES):
-                    on = labels == k
-                    ax.fill_between(t, row_y, row_y + 0.8, where=on, color=STATE_COLORS[state], step="mid",
-                                    label=state.lower().replace("_", " ") if row_y == 1 else None)
-            ax.set_yticks([0.4, 1.4], ["decoded", "annotated"])
+                    ax.fill_between(t, row_y, row_y + 0.8, where=labels == k, color=STATE_COLORS[state],
+                                    step="mid", label=state.lower().replace("_", " ") if row_y == 2 else None)
+            ax.set_yticks([2.4, 1.4, 0.4], [name for name, _ in lines])
             ax.set_xlabel("time (s)")
-            ax.set_ylim(0, 1.9)
-            ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+            ax.set_ylim(0, 2.9)
+            ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3))
             ax.set_title(f"Ethogram, held-out worm {worm}: {behavior_key[0]} ({split})")
-            figs.save(fig, "ethogram", f"Annotated vs decoded behavior over time, held-out worm {worm}.")
-    graph_rows = [r for r in rows if r["model"] == "gnn" and r["split"] == split and r["seed"] == 0
+            figs.save(fig, "ethogram", f"Annotated vs decoded behavior over time, per frame and as a state "
+                                       f"sequence, held-out worm {worm}.")
+    split = _first_setting(rows)
+    graph_rows = [r for r in rows if r["model"] == "gnn" and setting(r) == split and r["seed"] == 0
                   and r["neurons"] == "shared"]
     if graph_rows:
         row = graph_rows[0]
-        run = rerun(row["task"], ("gnn", "shared"))
+        run = rerun(row["task"], ("gnn", "shared"), split)
         if run is not None and hasattr(run.model, "relation_strength"):
             relation_figure(source, run, figs)
 
@@ -271,10 +284,18 @@ def relation_figure(source, run, figs: Figures) -> None:
     figs.save(fig, "relations", "Relations inferred by the GNN next to the wiring diagram.")
 
 
+REPORT_METRICS = {
+    "forecast": ("skill@1", "skill@8", "mse@1", "mse@8"),
+    "behavior": ("coarse.balanced_accuracy", "fine.balanced_accuracy", "filtered.coarse.balanced_accuracy",
+                 "smoothed.coarse.balanced_accuracy", "smoothed.fine.balanced_accuracy", "coarse.switch_ratio",
+                 "smoothed.coarse.switch_ratio"),
+}
+
+
 def _summary_table(summary: dict) -> str:
     out = []
     for task in ("forecast", "behavior"):
-        metrics = HEADLINE[task][:4]
+        metrics = REPORT_METRICS[task]
         for split in sorted({g["split"] for g in summary["groups"] if g["task"] == task}):
             out.append(f"<h3>{task} — {html.escape(split)}</h3><table><tr><th>model</th><th>neurons</th>"
                        + "".join(f"<th>{html.escape(m)}</th>" for m in metrics) + "</tr>")

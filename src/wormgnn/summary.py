@@ -14,20 +14,42 @@ from wormgnn.store import atomic_write_text
 STRUCTURE_AGNOSTIC = ("linear", "mlp", "lstm")
 HEADLINE = {
     "forecast": ("skill@1", "skill@8", "mse@1", "mse@8"),
-    "behavior": ("coarse.balanced_accuracy", "fine.balanced_accuracy", "coarse.macro_f1",
-                 "fine.macro_f1", "coarse.accuracy", "fine.accuracy"),
+    "behavior": ("coarse.balanced_accuracy", "fine.balanced_accuracy",
+                 "filtered.coarse.balanced_accuracy", "filtered.fine.balanced_accuracy",
+                 "smoothed.coarse.balanced_accuracy", "smoothed.fine.balanced_accuracy",
+                 "coarse.switch_ratio", "smoothed.coarse.switch_ratio", "smoothed.fine.switch_ratio",
+                 "smoothed.coarse.segment_f1", "smoothed.fine.segment_f1", "coarse.macro_f1", "fine.macro_f1"),
 }
+"""Behavior: frame-level (the decoder's argmax), 'filtered' (HMM forward filtering, causal) and
+'smoothed' (Viterbi, offline) decodings; switch_ratio = decoded / annotated switches per minute."""
 
 
 def lower_is_better(metric: str) -> bool:
     return metric.startswith("mse")
 
 
+def compared(metric: str) -> bool:
+    """Whether a paired difference means better or worse (a switch rate is best near the
+    annotated one, neither high nor low)."""
+    return "switch" not in metric
+
+
+def setting(row: dict) -> str:
+    """The split a row was measured on, with its lookahead when it decodes with one: rows of
+    different lookaheads are never averaged or paired together."""
+    lookahead = int(row.get("lookahead", 0) or 0)
+    return row["split"] if not lookahead else f"{row['split']}_lookahead{lookahead}"
+
+
 def flatten(row: dict) -> dict[str, float]:
     m = row["metrics"]
     if row["task"] == "forecast":
         return {f"{kind}@{h}": v for kind in ("mse", "skill") for h, v in m[kind].items()}
-    return {f"{level}.{name}": v for level in ("coarse", "fine") for name, v in m[level].items()}
+    out = {}
+    for prefix, block in (("", m), ("filtered.", m.get("filtered", {})), ("smoothed.", m.get("smoothed", {}))):
+        for level in ("coarse", "fine"):
+            out |= {f"{prefix}{level}.{name}": v for name, v in block.get(level, {}).items()}
+    return out
 
 
 def _stats(values: list[float]) -> dict:
@@ -49,11 +71,11 @@ def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
     """{'groups': [...], 'paired': [...], 'failed': [...]} — plain data for JSON, Markdown and
     the report. A structure-agnostic model with failed runs in a task and split is never the
     reference there: its mean over the runs that finished would not be comparable."""
-    incomplete = {(f["task"], f["split"], f["model"]) for f in failed if f["neurons"] == "shared"}
+    incomplete = {(f["task"], setting(f), f["model"]) for f in failed if f["neurons"] == "shared"}
     cells: dict[tuple, dict[tuple, float]] = defaultdict(dict)
     for row in rows:
         for metric, value in flatten(row).items():
-            group = (row["task"], row["split"], row["model"], row["neurons"], metric)
+            group = (row["task"], setting(row), row["model"], row["neurons"], metric)
             cells[group][(row["fold"], row["seed"])] = value
     groups = [
         {"task": t, "split": s, "model": m, "neurons": n, "metric": k, **_stats(list(v.values()))}
@@ -64,6 +86,8 @@ def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
     for g in groups:
         by_metric[(g["task"], g["split"], g["metric"])].append(g)
     for (task, split, metric), members in sorted(by_metric.items()):
+        if not compared(metric):
+            continue
         agnostic = [g for g in members if g["model"] in STRUCTURE_AGNOSTIC and g["neurons"] == "shared"
                     and (task, split, g["model"]) not in incomplete]
         if not agnostic:
@@ -88,7 +112,7 @@ def failure_lines(summary: dict) -> list[str]:
     """One line per task, split, model and neuron set with failed runs, with the first reason."""
     by_group: dict[tuple, list[dict]] = defaultdict(list)
     for f in summary.get("failed", []):
-        by_group[(f["task"], f["split"], f["model"], f["neurons"])].append(f)
+        by_group[(f["task"], setting(f), f["model"], f["neurons"])].append(f)
     lines = []
     for (task, split, model, neurons), items in sorted(by_group.items()):
         reason = items[0]["error"].splitlines()[0] if items[0]["error"] else "no row"

@@ -35,6 +35,8 @@ class BenchmarkConfig:
     precision: str = "fp32"
     executor: str = "local"
     address: str | None = None
+    lookahead: int = 0
+    """Behavior: decode the state K frames before each window's last frame (0 = causal)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -53,6 +55,11 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     for neurons in cfg.neurons:
         if neurons not in NEURON_SETS:
             raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    if cfg.lookahead < 0:
+        raise WormGnnError(f"--lookahead {cfg.lookahead}: must be 0 (causal decoding) or more")
+    if cfg.lookahead and "forecast" in cfg.tasks:
+        raise WormGnnError("--lookahead is for decoding behavior; use --task behavior (a forecast already "
+                           "looks ahead by its horizon)")
     models = cfg.models or profile.models
     entries = [(m, model_entry(m)) for m in models]
     source = cfg.data or sim_source(5, 0)
@@ -62,6 +69,7 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     worm_ids = [r.worm_id for r in recordings]
     if "behavior" in cfg.tasks and any(r.labels is None for r in recordings):
         raise WormGnnError(f"{source}: some worms carry no behavioral states; use --task forecast")
+    check_lookahead(recordings, profile.window, cfg.lookahead)
     fingerprint = dataset_fingerprint(source)
     specs = []
     for task in cfg.tasks:
@@ -75,11 +83,21 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
                             continue
                         for seed in range(cfg.seeds or profile.seeds):
                             specs.append(RunSpec(source, fingerprint, task, split, fold, model,
-                                                 neurons, seed, profile.name, cfg.device, cfg.precision))
+                                                 neurons, seed, profile.name, cfg.device, cfg.precision,
+                                                 cfg.lookahead if task == "behavior" else 0))
     skipped = [m for m, e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
     if skipped:
         cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")
     return specs
+
+
+def check_lookahead(recordings, window: int, lookahead: int) -> None:
+    """One line, naming the worm, when a recording is too short for even one window."""
+    need = max(window, lookahead + 1)
+    for rec in recordings:
+        if rec.frames < need:
+            raise WormGnnError(f"{rec.source or rec.worm_id}: worm {rec.worm_id} has {rec.frames} frames; a window "
+                               f"of {window} frames with lookahead {lookahead} needs at least {need}")
 
 
 def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
@@ -98,7 +116,7 @@ def _run_locked(cfg: BenchmarkConfig, store: ResultStore, progress: bool) -> dic
         "data": cfg.data or "simulated", "source": specs[0].source if specs else None,
         "profile": get_profile(cfg.profile).describe(),
         "tasks": cfg.tasks, "splits": cfg.splits, "models": cfg.models, "neurons": cfg.neurons,
-        "seeds": cfg.seeds, "runs": len(specs)}, indent=1, default=str))
+        "seeds": cfg.seeds, "lookahead": cfg.lookahead, "runs": len(specs)}, indent=1, default=str))
     failures: dict[str, str] = {}
     bar = _Progress(len(specs), len(specs) - len(todo), enabled=progress)
 
@@ -115,7 +133,8 @@ def _run_locked(cfg: BenchmarkConfig, store: ResultStore, progress: bool) -> dic
     rows = [r for r in store.rows() if r["key"] in keys]
     finished = {r["key"] for r in rows}
     failed = [{"key": s.key, "task": s.task, "split": s.split, "fold": s.fold, "model": s.model,
-               "neurons": s.neurons, "seed": s.seed, "error": failures.get(s.key, "not finished")}
+               "neurons": s.neurons, "seed": s.seed, "lookahead": s.lookahead,
+               "error": failures.get(s.key, "not finished")}
               for s in specs if s.key not in finished]
     summary = write_summary(cfg.out, rows, failed)
     return {"runs": len(specs), "skipped": len(specs) - len(todo),

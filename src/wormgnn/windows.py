@@ -1,7 +1,8 @@
 """From recordings to model-ready windows: z-scoring, neuron sets, padding, identities.
 
-Every window ends at frame t: input frames ``t-W+1 .. t``; forecast targets
-``t+1 .. t+H``; behavior target the state at ``t`` (causal decoding).
+A window is about frame t. Forecast: input frames ``t-W+1 .. t``, targets ``t+1 .. t+H``.
+Behavior: the state at t from input frames ``t-W+1+K .. t+K``: ``K = 0`` is causal decoding
+(usable online), a lookahead ``K > 0`` annotates a finished recording with the frames after t.
 """
 
 from __future__ import annotations
@@ -93,12 +94,12 @@ class Windows:
 
     x: torch.Tensor  # (M, W, N)
     y: torch.Tensor  # (M, H, N) forecast targets (H may be 0 for behavior)
-    labels: torch.Tensor  # (M,) fine state at the last input frame
+    labels: torch.Tensor  # (M,) fine state at the window's frame t
     mask: torch.Tensor  # (M, N)
     scored: torch.Tensor  # (M, N)
     ids: torch.Tensor  # (M, N)
     worm: torch.Tensor  # (M,) index of the source recording
-    end: torch.Tensor  # (M,) frame index of the last input frame
+    frame: torch.Tensor  # (M,) the frame t the window is about (its last input frame unless lookahead)
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -129,7 +130,7 @@ class Windows:
 
         return Windows(x=over_time(self.x), y=over_time(self.y), labels=self.labels,
                        mask=self.mask.gather(1, columns), scored=self.scored.gather(1, columns),
-                       ids=self.ids.gather(1, columns), worm=self.worm, end=self.end)
+                       ids=self.ids.gather(1, columns), worm=self.worm, frame=self.frame)
 
 
 Segment = tuple[int, int, int]
@@ -138,29 +139,36 @@ Segment = tuple[int, int, int]
 
 def make_windows(prepared: list[Prepared], segments: list[Segment], window: int, horizon: int,
                  stride: int = 1, vocabulary: dict[str, int] | None = None,
-                 labelled_only: bool = False) -> Windows:
-    """All windows inside the segments, the last input frame stepping by ``stride``."""
+                 labelled_only: bool = False, lookahead: int = 0) -> Windows:
+    """All windows inside the segments, the last input frame stepping by ``stride``; with a
+    ``lookahead`` K the window is about the frame K before its last input frame."""
+    if lookahead < 0:
+        raise WormGnnError(f"--lookahead {lookahead}: must be 0 (causal) or more")
+    if lookahead and horizon:
+        raise WormGnnError("--lookahead is for decoding behavior; a forecast looks ahead by its horizon")
     vocabulary = vocabulary or {}
-    xs, ys, labels, masks, scored, ids, worms, ends = [], [], [], [], [], [], [], []
+    xs, ys, labels, masks, scored, ids, worms, frames = [], [], [], [], [], [], [], []
     for rec_index, start, stop in segments:
         p = prepared[rec_index]
-        last = np.arange(start + window - 1, stop - horizon, stride)
+        last = np.arange(max(start + window - 1, start + lookahead), stop - horizon, stride)
+        about = last - lookahead
         if labelled_only:
-            last = last[p.labels[last] >= 0]
+            keep = p.labels[about] >= 0
+            last, about = last[keep], about[keep]
         if last.size == 0:
             continue
         offsets = np.arange(-window + 1, 1)
         xs.append(p.traces[last[:, None] + offsets])
         ys.append(p.traces[last[:, None] + np.arange(1, horizon + 1)] if horizon else
                   np.zeros((last.size, 0, p.traces.shape[1]), dtype=np.float32))
-        labels.append(p.labels[last])
+        labels.append(p.labels[about])
         identity = np.array([vocabulary.get(n, UNKNOWN_IDENTITY) if n else UNKNOWN_IDENTITY
                              for n in p.names])
         masks.append(np.broadcast_to(p.mask, (last.size, p.mask.size)))
         scored.append(np.broadcast_to(p.scored, (last.size, p.mask.size)))
         ids.append(np.broadcast_to(identity, (last.size, p.mask.size)))
         worms.append(np.full(last.size, rec_index))
-        ends.append(last)
+        frames.append(about)
     if not xs:
         raise WormGnnError("no complete window fits the requested part of the data")
     cat = np.concatenate
@@ -168,5 +176,5 @@ def make_windows(prepared: list[Prepared], segments: list[Segment], window: int,
         x=torch.from_numpy(cat(xs)), y=torch.from_numpy(cat(ys)),
         labels=torch.from_numpy(cat(labels)).long(), mask=torch.from_numpy(cat(masks)),
         scored=torch.from_numpy(cat(scored)), ids=torch.from_numpy(cat(ids)).long(),
-        worm=torch.from_numpy(cat(worms)).long(), end=torch.from_numpy(cat(ends)).long(),
+        worm=torch.from_numpy(cat(worms)).long(), frame=torch.from_numpy(cat(frames)).long(),
     )

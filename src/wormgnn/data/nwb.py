@@ -162,3 +162,44 @@ def write_nwb(recording: Recording, path: str | Path, extra_description: str = "
         io.write(nwb)
     tmp.replace(path)
     return path
+
+
+DECODED_SERIES = "DecodedBehavioralState"
+
+
+def write_annotation(recording: Recording, labels: np.ndarray, vocabulary: tuple[str, ...], path: str | Path,
+                     comments: str) -> tuple[Path, str]:
+    """A copy of the recording's NWB file (or, for another format, the recording written as
+    NWB) with the decoded states added under /processing/Behavior as a per-frame state series,
+    the layout ``read_nwb`` reads. It is named BehavioralState, unless the file already holds
+    an annotation there: then DecodedBehavioralState, beside it. Written atomically.
+    Returns the path and the series name."""
+    import shutil
+
+    pynwb = _quiet_pynwb()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    source = Path(recording.source) if recording.source else None
+    if source is not None and source.is_file() and source.suffix.lower() == ".nwb":
+        shutil.copyfile(source, tmp)
+    else:
+        write_nwb(recording, tmp, extra_description="Written by wormgnn annotate.")
+    try:
+        with pynwb.NWBHDF5IO(str(tmp), "a", load_namespaces=True) as io:
+            nwb = io.read()
+            behavior = nwb.processing.get("Behavior")
+            if behavior is None:
+                behavior = nwb.create_processing_module("Behavior", "behavioral state annotation")
+            name = DECODED_SERIES if STATE_SERIES in behavior.data_interfaces else STATE_SERIES
+            behavior.add(pynwb.TimeSeries(
+                name=name, data=np.asarray(labels, dtype=np.int64), unit="n/a", rate=float(recording.fps),
+                description=json.dumps(list(vocabulary)),
+                comments=f"per-frame index into the JSON list in description; -1 = not decoded. {comments}",
+            ))
+            io.write(nwb)
+    except Exception as exc:  # pynwb/hdmf raise many kinds for files they cannot extend
+        tmp.unlink(missing_ok=True)
+        problem = str(exc).splitlines()[0]
+        raise DataError(source or path, f"cannot add the annotation to an NWB copy: {problem}") from None
+    tmp.replace(path)
+    return path, name
