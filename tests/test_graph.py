@@ -157,3 +157,32 @@ def test_graph_cli_refuses_an_unknown_measure_before_training(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "unknown measure" in result.stderr
     assert "Traceback" not in result.stderr and not (out / "model.safetensors").exists()
+
+
+def test_graph_on_real_worms_scores_every_reading_against_the_atlas(tmp_path, kato_path):
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(out), "--profile", "tiny"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "graph.json").read_text())
+    atlas = summary["atlas"]
+    assert atlas["strain"] == "wt" and len(atlas["worms"]) == 5
+    for scores in atlas["worms"].values():
+        assert set(scores) == {"gnn", "gnn encoder", "correlation", "granger", "anatomy"}
+        assert all(s["pairs"] == 343 and s["positives"] == 29 and 0 <= s["auroc"] <= 1 for s in scores.values())
+    assert 0.68 < atlas["mean_auroc"]["correlation"] < 0.72
+    assert all("atlas" in w and "atlas" in w["reference"]["granger"] for w in summary["worms"])
+    assert "against the signal propagation atlas (wt" in result.stdout and "mean: gnn" in result.stdout
+    page = (out / "report.html").read_text()
+    assert 'id="relations_vs_truth"' in page and 'id="relation_auroc"' in page
+
+
+def test_graph_refuses_a_bad_atlas_before_training(tmp_path, kato_path):
+    bad = tmp_path / "funatlas.h5"
+    bad.write_bytes(b"junk")
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(out), "--profile", "tiny", "--atlas", str(bad)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2 and "funatlas.h5: not an atlas file" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and not (out / "model.safetensors").exists()

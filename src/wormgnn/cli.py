@@ -183,8 +183,12 @@ def graph_cmd(
     model: str = typer.Option("gnn", "--model", help="gnn or a variant, e.g. gnn:centered=true."),
     relations: str = typer.Option("sensitivity", "--relations",
                                   help="sensitivity (of j's forecast to i) or encoder (P(relation))."),
+    atlas: Path = typer.Option(None, "--atlas", help="funatlas.h5 of the signal propagation atlas (default: the "
+                               "installed wormgnn[atlas] extra's)."),
+    atlas_strain: str = typer.Option("wt", "--atlas-strain", help="wt or unc31."),
 ) -> None:
-    """Relations the GNN infers between neurons, per worm, against the wiring diagram."""
+    """Relations the GNN infers between neurons, per worm, against the wiring diagram, the
+    signal propagation atlas (real worms) or the true coupling (simulated worms)."""
     from wormgnn.experiment import sim_source
     from wormgnn.graph import run_graph
     from wormgnn.profiles import get_profile
@@ -199,7 +203,8 @@ def graph_cmd(
         raise WormGnnError(f"{data}: no such file or directory")
     ResultStore(out)  # validates and creates the folder
     result = run_graph(str(data) if data else sim_source(5, 0), out, neurons, profile, seed,
-                       resolve_device(device), model_name=model, measure=relations)
+                       resolve_device(device), model_name=model, measure=relations,
+                       atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain)
     for worm in result["worms"]:
         c = worm["connectome"]
         line = (f"{worm['worm']}: {worm['neurons']} neurons; connectome AUROC {c['auroc']:.3f}, "
@@ -211,9 +216,20 @@ def graph_cmd(
         for name, ref in worm["reference"].items():
             against = "ground_truth" if "ground_truth" in ref else "connectome"
             typer.echo(f"  {name} (reference): {against.replace('_', ' ')} AUROC {ref[against]['auroc']:.3f}")
+    if result["atlas"]:
+        a = result["atlas"]
+        typer.echo(f"against the signal propagation atlas ({a['strain']}; AUROC for q < 0.05 among measured pairs):")
+        for worm, scores in a["worms"].items():
+            first = next(iter(scores.values()))
+            absent = f", {len(first['absent'])} named neuron(s) not in the atlas" if first["absent"] else ""
+            typer.echo(f"  {worm} ({first['pairs']} pairs, {first['positives']} positive{absent}): "
+                       + ", ".join(f"{name} {s['auroc']:.3f}" for name, s in scores.items()))
+        typer.echo("  mean: " + ", ".join(f"{name} {v:.3f}" for name, v in a["mean_auroc"].items()))
+    for note in result["notes"]:
+        typer.echo(f"note: {note}", err=True)
     typer.echo(f"consistency between worms (Pearson r over shared pairs): "
                f"{result['consistency']['mean_correlation']:.3f}")
-    typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}")
+    typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}, page {out / 'report.html'}")
 
 
 @app.command("train")

@@ -197,13 +197,33 @@ def _truths_for(source: str, recordings) -> list[np.ndarray | None]:
     return truths
 
 
+def anatomy(names: list[str | None]) -> np.ndarray:
+    """The wiring diagram as a relation score: log(1 + synapses + gap junctions) from i to j."""
+    chemical, gap, _ = load_connectome().submatrices(names)
+    return np.log1p(chemical + gap).astype(np.float64)
+
+
+def _atlas_for(truths: list, path: str | None, strain: str):
+    """The atlas to score real recordings against, or None and a line saying why not. An
+    explicit path must be a valid atlas; without one, a missing atlas is only noted."""
+    from wormgnn.atlas import INSTALL_HINT, installed_atlas_file, load_atlas
+
+    if any(t is not None for t in truths):
+        return None, "simulated worms are scored against their true coupling, not the atlas"
+    if path is None and installed_atlas_file() is None:
+        return None, f"no atlas scoring: the signal propagation atlas is not installed; {INSTALL_HINT}"
+    return load_atlas(path, strain), None
+
+
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
               device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
-              measure: str | None = None) -> dict:
+              measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt") -> dict:
     """Train ``gnn`` on every worm (within-worm split, early stopping on validation), then
     write each worm's inferred relations (``measure``, see MEASURES) and how they agree with
-    the connectome, with each other, and (simulated worms) with the true coupling. The other
-    measure and two simple estimators are scored the same way, as yardsticks."""
+    the connectome, with each other, with the true coupling (simulated worms) and with the
+    signal propagation atlas (real worms, when it is installed). The other measure and simple
+    estimators are scored the same way, as yardsticks; the wiring diagram is one too against
+    the atlas. Figures and a page go to OUT/figures and OUT/report.html."""
     import json
     from pathlib import Path
 
@@ -221,6 +241,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     out = Path(out)
     profile = get_profile(profile_name)
     recordings = list(load_dataset(source))
+    truths = _truths_for(source, recordings)
+    atlas, atlas_note = _atlas_for(truths, atlas_path, atlas_strain)  # a bad atlas stops before training
     prepared = prepare(recordings, neurons)
     parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings],
                  gap=profile.window)
@@ -242,8 +264,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     log = fit(model, train, val, profile.train_config(device), seed, weights)
     save_model(model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
-    truths = _truths_for(source, recordings)
-    worms, strengths, names = [], [], []
+    worms, strengths, names, examples = [], [], [], []
+    atlas_scores: dict[str, dict] = {}
     for rec, prep, truth in zip(recordings, prepared, truths, strict=True):
         strength = infer_relations(model, prep, vocabulary, profile.window, measure, device=device)
         n = strength.shape[0]
@@ -264,6 +286,14 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             agreement[name] = {"connectome": connectome_agreement(score, worm_names)}
             if coupling is not None:
                 agreement[name]["ground_truth"] = ground_truth_agreement(score, coupling)
+        if atlas is not None:
+            from wormgnn.atlas import atlas_agreement
+
+            atlas_scores[rec.worm_id] = {name: atlas_agreement(score, worm_names, atlas)
+                                         for name, score in {**scores, "anatomy": anatomy(worm_names)}.items()}
+            for name in scores:
+                agreement[name]["atlas"] = atlas_scores[rec.worm_id][name]
+        examples.append((rec.worm_id, worm_names, scores, coupling))
         entry = {"worm": rec.worm_id, "neurons": n, **agreement.pop(model_name), "reference": agreement}
         worms.append(entry)
         strengths.append(strength)
@@ -271,6 +301,21 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
               "profile": profile_name, "seed": seed,
               "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
-              "worms": worms, "consistency": consistency(strengths, names)}
+              "worms": worms, "consistency": consistency(strengths, names), "atlas": None, "notes": []}
+    if atlas is not None:
+        from wormgnn.atlas import CITATION
+
+        readings = list(next(iter(atlas_scores.values())))
+        result["atlas"] = {
+            "strain": atlas.strain, "source": atlas.source, "citation": CITATION,
+            "positive": "q < 0.05 among measured ordered pairs of identified neurons",
+            "worms": atlas_scores,
+            "mean_auroc": {r: float(np.nanmean([w[r]["auroc"] for w in atlas_scores.values()])) for r in readings},
+        }
+    if atlas_note:
+        result["notes"].append(atlas_note)
     atomic_write_text(out / "graph.json", json.dumps(result, indent=1))
+    from wormgnn.report import graph_report
+
+    graph_report(out, result, examples[0], atlas)
     return result

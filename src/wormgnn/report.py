@@ -313,15 +313,13 @@ def _summary_table(summary: dict) -> str:
 
 
 PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>wormgnn report</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}
 figure{{margin:1.5em 0}}img{{max-width:100%}}figcaption{{font-size:13px;color:#555}}</style></head>
-<body><h1>wormgnn benchmark report</h1>
+<body><h1>{title}</h1>
 <p>{intro}</p>
-{failures}
-<h2>Summary (mean ± std over seeds × folds)</h2>
-{table}
+{body}
 <h2>Figures</h2>
 {figures}
 <script>
@@ -350,11 +348,6 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     confusion_figures(rows, summary, figs)
     if examples:
         example_figures(rows, summary, figs, config.get("source"))
-    blocks = []
-    for name, caption, path in figs.items:
-        data = base64.b64encode(path.read_bytes()).decode()
-        blocks.append(f'<figure id="{name}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-                      f"<figcaption>{html.escape(caption)} (figures/{name}.png)</figcaption></figure>")
     intro = (f"{len(rows)} runs from {html.escape(str(config.get('data', 'unknown data')))}, profile "
              f"{html.escape(str(config.get('profile', {}).get('name', '?')))}. Traces are z-scored ΔF/F per "
              "neuron; skill is 1 − MSE/MSE of persistence; balanced accuracy is the mean recall over states.")
@@ -364,6 +357,101 @@ def build_report(folder: Path, examples: bool = True) -> Path:
                f"{len(summary['failed'])} planned run(s) have no result.</b> Their models are averaged over the "
                "runs that finished and are never the baseline.<ul>"
                + "".join(f"<li>{html.escape(line)}</li>" for line in failures) + "</ul></div>")
-    page = PAGE.format(intro=intro, failures=warning, table=_summary_table(summary), figures="\n".join(blocks))
-    atomic_write_text(folder / "report.html", page)
-    return folder / "report.html"
+    body = f"{warning}\n<h2>Summary (mean ± std over seeds × folds)</h2>\n{_summary_table(summary)}"
+    return write_page(folder / "report.html", "wormgnn benchmark report", intro, body, figs)
+
+
+def write_page(path: Path, title: str, intro: str, body: str, figs: Figures) -> Path:
+    """One self-contained HTML page: the given body, then every figure embedded."""
+    blocks = []
+    for name, caption, png in figs.items:
+        data = base64.b64encode(png.read_bytes()).decode()
+        blocks.append(f'<figure id="{name}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                      f"<figcaption>{html.escape(caption)} (figures/{name}.png)</figcaption></figure>")
+    page = PAGE.format(title=html.escape(title), intro=intro, body=body, figures="\n".join(blocks))
+    atomic_write_text(path, page)
+    return path
+
+
+def _relation_aurocs(result: dict) -> tuple[str, dict[str, list[float]]]:
+    """The truth the graph command scored against (atlas, true coupling or wiring diagram) and
+    each reading's AUROC per worm."""
+    if result.get("atlas"):
+        per_worm = result["atlas"]["worms"].values()
+        return "signal propagation atlas", {r: [w[r]["auroc"] for w in per_worm] for r in next(iter(per_worm))}
+    against = "ground_truth" if "ground_truth" in result["worms"][0] else "connectome"
+    aurocs: dict[str, list[float]] = defaultdict(list)
+    for worm in result["worms"]:
+        aurocs[result["model"]].append(worm[against]["auroc"])
+        for name, ref in worm["reference"].items():
+            aurocs[name].append(ref[against]["auroc"])
+    label = "true coupling" if against == "ground_truth" else "wiring diagram (chemical ∪ gap junction)"
+    return label, dict(aurocs)
+
+
+def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
+    """OUT/report.html and OUT/figures/: one worm's inferred relations beside the truth they are
+    scored against, and every reading's AUROC against the yardsticks."""
+    pyplot = _pyplot()
+    figs = Figures(Path(out))
+    truth_label, aurocs = _relation_aurocs(result)
+    worm, names, scores, coupling = example
+    model = result["model"]
+    if atlas is not None:
+        sub = atlas.among(names)
+        measured = (sub["measured"] > 0) & np.isfinite(sub["q"])
+        truth = np.where(measured, -np.log10(np.clip(sub["q"], 1e-6, 1)), np.nan)
+        truth_title, truth_unit = f"atlas ({atlas.strain}), grey: not measured", "−log10 q (i stimulated, j responds)"
+    elif coupling is not None:
+        truth, truth_title, truth_unit = np.abs(coupling), "simulator's true coupling", "|coupling|"
+    else:
+        truth, truth_title, truth_unit = anatomy_matrix(names), "Cook et al. 2019 wiring", "log(1 + contacts)"
+    panels = [(scores[model], f"{model} ({result['measure']})", "relation strength"),
+              (scores["correlation"], "|correlation| (yardstick)", "|r|"), (truth, truth_title, truth_unit)]
+    labels = [n or f"#{i}" for i, n in enumerate(names)]
+    fig, axes = pyplot.subplots(1, 3, figsize=(19, 6), gridspec_kw={"wspace": 0.45})
+    for ax, (matrix, title, unit) in zip(axes, panels, strict=True):
+        cmap = pyplot.get_cmap("viridis").copy()
+        cmap.set_bad("#dddddd")
+        shown = np.array(matrix, dtype=float)
+        np.fill_diagonal(shown, np.nan)
+        im = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap)
+        ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
+        ax.set_yticks(range(len(labels)), labels, fontsize=6)
+        ax.set_xlabel("target neuron j")
+        ax.set_ylabel("source neuron i")
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=ax, fraction=0.046, label=unit)
+    fig.suptitle(f"Relations i → j inferred on worm {worm}, beside the {truth_label}", fontsize=11)
+    figs.save(fig, "relations_vs_truth", f"Inferred relations on {worm} beside the {truth_label}.")
+    fig, ax = pyplot.subplots(figsize=(8, 4))
+    order = sorted(aurocs, key=lambda r: (not r.startswith(model), r))
+    means = [float(np.nanmean(aurocs[r])) for r in order]
+    low = [m - float(np.nanmin(aurocs[r])) for m, r in zip(means, order, strict=True)]
+    high = [float(np.nanmax(aurocs[r])) - m for m, r in zip(means, order, strict=True)]
+    colors = ["#2166ac" if r.startswith(model) else "#999999" for r in order]
+    ax.bar(range(len(order)), means, yerr=[low, high], capsize=4, color=colors)
+    ax.axhline(0.5, color="r", ls=":", lw=1, label="chance")
+    if "correlation" in aurocs:
+        ax.axhline(float(np.nanmean(aurocs["correlation"])), color="k", ls="--", lw=1, label="|correlation|")
+    ax.set_xticks(range(len(order)), order, rotation=25, ha="right")
+    ax.set_ylim(0.3, 1.0)
+    ax.set_ylabel(f"AUROC against the {truth_label}")
+    ax.set_title(f"Every reading against the yardsticks (mean, range over {len(result['worms'])} worms)")
+    ax.legend(fontsize=8)
+    figs.save(fig, "relation_auroc", f"AUROC of each relation reading against the {truth_label}.")
+    rows = "".join(f"<tr><td>{html.escape(r)}</td>" + "".join(f"<td>{v:.3f}</td>" for v in aurocs[r])
+                   + f"<td><b>{np.nanmean(aurocs[r]):.3f}</b></td></tr>" for r in order)
+    head = "".join(f"<th>{html.escape(w['worm'])}</th>" for w in result["worms"])
+    body = (f"<h2>AUROC against the {html.escape(truth_label)}</h2><table><tr><th>reading</th>{head}"
+            f"<th>mean</th></tr>{rows}</table>"
+            + "".join(f"<p>{html.escape(note)}</p>" for note in result.get("notes", [])))
+    intro = (f"Relations inferred by {html.escape(model)} ({html.escape(result['measure'])}) on "
+             f"{html.escape(str(result['source']))}, profile {html.escape(result['profile'])}, seed {result['seed']}.")
+    return write_page(Path(out) / "report.html", "wormgnn relations", intro, body, figs)
+
+
+def anatomy_matrix(names):
+    from wormgnn.graph import anatomy
+
+    return anatomy(names)
