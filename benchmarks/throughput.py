@@ -3,11 +3,17 @@
     python benchmarks/throughput.py --json throughput.json            # N = 135 and 302, W = 16
     python benchmarks/throughput.py --json t.json --sizes 8 --steps 2 --models mlp,gnn   # a smoke run
     python benchmarks/throughput.py --json sys.json --allocator system   # glibc's default allocator
+    python benchmarks/throughput.py --json t.json --sizes 22,135 --models gnn,gnn-connectome --threads 1 \
+        --paths eager,fused                         # the gnn's eager reference and its compiled pair stages
+    python benchmarks/throughput.py --json t.json --sizes 22 --models gnn --sweep ../shared/data/kato2015/WT_NoStim.mat
 
 Measures, on the device it runs on (named in the output): training windows/s (forward,
 backward, optimizer step on device-resident batches), inference ms per window at the
 training batch size, and the online latency of decoding one new window of one worm
-(batch 1; the GNN's relations inferred once per recording and reused).
+(batch 1; the GNN's relations inferred once per recording and reused). Each gnn row carries its
+training windows/s as a fraction of gnn-connectome's at the same size (the cost of inferring
+relations rather than reading them off a fixed graph). ``--sweep DATA`` also times the paper
+sweep of the six models (3 seeds, shared neurons, 2 workers) on that data, wall seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,6 +102,26 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
     return result
 
 
+def time_sweep(data: str, device: str, workers: int) -> dict:
+    """Wall seconds of ``wormgnn benchmark --profile paper`` with the six models (3 seeds,
+    shared neurons, both tasks) in a fresh folder."""
+    models = "persistence,linear,mlp,lstm,gnn,gnn-connectome"
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "benchmark", "--data", data, "--profile",
+                                 "paper", "--models", models, "--device", device, "--workers", str(workers),
+                                 "--out", out, "--no-report"], capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        rows = [json.loads(line) for line in Path(out, "results.jsonl").read_text().splitlines()] \
+            if Path(out, "results.jsonl").exists() else []
+    summed: dict[str, float] = {}
+    for row in rows:
+        summed[row["model"]] = round(summed.get(row["model"], 0.0) + row["seconds"], 1)
+    return {"data": data, "models": models, "workers": workers, "wall_s": round(seconds, 1), "runs": len(rows),
+            "exit_code": result.returncode, "summed_s_by_model": summed,
+            "compile": os.environ.get("WORMGNN_COMPILE", "auto")}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, required=True, help="where to write the results")
@@ -107,6 +135,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
+    parser.add_argument("--paths", default="auto", help="gnn pair stages: auto (as wormgnn runs them), eager, "
+                        "fused (compiled), or several comma-separated, each measured in this run")
+    parser.add_argument("--sweep", default=None, help="also time the paper sweep on this data file")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the timed sweep")
     parser.add_argument("--allocator", default="keep", choices=("keep", "system"),
                         help="keep: freed blocks stay in the heap, as in wormgnn's workers (wormgnn.cpu); "
                         "system: glibc's default, to compare")
@@ -121,16 +153,26 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"unknown model(s): {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
     device_name = torch.cuda.get_device_name(0) if device.startswith("cuda") else (platform.processor() or
                                                                                    platform.machine())
+    paths = {"auto": os.environ.get("WORMGNN_COMPILE", "auto"), "eager": "0", "fused": "1"}
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
         for name in models:
-            row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
-                          args.precision)
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+            for path in args.paths.split(",") if name == "gnn" else ["auto"]:
+                os.environ["WORMGNN_COMPILE"] = paths[path]
+                row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
+                              args.precision) | ({"path": path} if name == "gnn" else {})
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    for row in rows:
+        fixed = next((r for r in rows if r["model"] == "gnn-connectome" and r["neurons"] == row["neurons"]), None)
+        if row["model"] == "gnn" and fixed and "train_windows_per_s" in row:
+            row["fraction_of_gnn_connectome"] = round(row["train_windows_per_s"] / fixed["train_windows_per_s"], 3)
     report = {"device": device, "device_name": device_name, "threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,
               "precision": args.precision, "results": rows}
+    if args.sweep:
+        report["paper_sweep"] = time_sweep(args.sweep, device, args.workers)
+        print(json.dumps(report["paper_sweep"]), flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.json, json.dumps(report, indent=1))
     return report

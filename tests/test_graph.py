@@ -134,10 +134,13 @@ def test_graph_cli_end_to_end(tmp_path):
     assert all("ground_truth" in w and 0 <= w["ground_truth"]["auroc"] <= 1 for w in summary["worms"])
     assert 0 <= summary["worms"][0]["connectome"]["auroc"] <= 1
     for worm in summary["worms"]:  # the yardstick estimators are scored the same way
-        assert set(worm["reference"]) == {"gnn encoder", "correlation", "granger"}
+        readings = {"gnn encoder", "gnn pulse", "correlation", "granger"}
+        assert set(worm["reference"]) == readings | {f"{r} (consensus)" for r in readings | {"gnn"}}
         assert all(0 <= ref["ground_truth"]["auroc"] <= 1 for ref in worm["reference"].values())
     assert summary["measure"] == "sensitivity"
     assert "granger (reference)" in result.stdout
+    assert summary["atlas"] is None and "true coupling, not the atlas" in summary["notes"][0]
+    assert 'id="relation_auroc"' in (out / "report.html").read_text()
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
     from wormgnn.persist import load_model
@@ -168,7 +171,8 @@ def test_graph_on_real_worms_scores_every_reading_against_the_atlas(tmp_path, ka
     atlas = summary["atlas"]
     assert atlas["strain"] == "wt" and len(atlas["worms"]) == 5
     for scores in atlas["worms"].values():
-        assert set(scores) == {"gnn", "gnn encoder", "correlation", "granger", "anatomy"}
+        assert {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger", "anatomy",
+                "gnn (consensus)", "correlation (consensus)"} <= set(scores)
         assert all(s["pairs"] == 343 and s["positives"] == 29 and 0 <= s["auroc"] <= 1 for s in scores.values())
     assert 0.68 < atlas["mean_auroc"]["correlation"] < 0.72
     assert all("atlas" in w and "atlas" in w["reference"]["granger"] for w in summary["worms"])

@@ -23,6 +23,8 @@ def test_throughput_script_runs_on_cpu_with_a_tiny_size(tmp_path):
         assert rows[name]["train_windows_per_s"] > 0
     assert all(r["inference_ms_per_window"] > 0 and r["online_ms_per_frame"] > 0 for r in rows.values())
     assert "train_windows_per_s" not in rows["persistence"]
+    ratio = rows["gnn"]["train_windows_per_s"] / rows["gnn-connectome"]["train_windows_per_s"]
+    assert rows["gnn"]["fraction_of_gnn_connectome"] == round(ratio, 3) and rows["gnn"]["path"] == "auto"
 
 
 def test_unknown_model_is_refused(tmp_path):

@@ -33,9 +33,15 @@ def auprc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float(precision[hits].mean())
 
 
-MEASURE_LABELS = {"sensitivity": "Σ_h |∂ forecast of j / ∂ i|", "encoder": "P(relation i → j)"}
+MEASURE_LABELS = {"sensitivity": "Σ_h |∂ forecast of j / ∂ i|", "encoder": "P(relation i → j)",
+                  "pulse": "|mean Σ_h Δ forecast of j| after raising i by 1 SD"}
 MEASURES = tuple(MEASURE_LABELS)
 """How a trained graph model's relation i → j is read out:
+
+- ``pulse``: an intervention, as the atlas experiment makes one: raise i by one standard
+  deviation over the whole window and read the change of j's forecast, summed over horizons,
+  averaged over windows (signed), then its magnitude. Unlike ``sensitivity`` it is a finite
+  push held for the whole window, and responses of opposite sign in different windows cancel.
 
 - ``sensitivity``: how much the model's forecast of j (summed over horizons) moves with i's
   latest frame, Σ_h |∂ŷ_j(t+h) / ∂x_i(t)|, averaged over windows. What the whole model learned
@@ -50,7 +56,7 @@ def _why_not(model, measure: str) -> str | None:
     """Why this model cannot give this measure, or None if it can."""
     if measure not in MEASURES:
         return f"unknown measure (known: {', '.join(MEASURES)})"
-    if measure == "sensitivity" and not model.spec.forecast:
+    if measure in ("sensitivity", "pulse") and not model.spec.forecast:
         return "needs a model trained to forecast, not to decode behavior"
     if measure == "encoder" and not hasattr(model, "relation_strength"):
         return "this model infers no relations (its graph is fixed)"
@@ -96,6 +102,25 @@ def forecast_sensitivity(model, x: torch.Tensor, mask: torch.Tensor, ids: torch.
 
 
 @torch.no_grad()
+def forecast_pulse(model, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor, n: int,
+                   amplitude: float = 1.0, pair_budget: int = 2_000_000) -> torch.Tensor:
+    """Σ_h (ŷ_j(t+h) | x_i + amplitude over the window) − ŷ_j(t+h), averaged over windows
+    (signed), for senders i and receivers j among the first ``n`` neurons: (n, n)."""
+    b, _, width = x.shape
+    chunk = max(1, pair_budget // max(b * width * width, 1))
+    baseline = model(x, mask, ids)[..., :n].sum(1)  # (B, n)
+    response = torch.zeros(n, n, dtype=torch.float64, device="cpu")
+    for first in range(0, n, chunk):
+        senders = torch.arange(first, min(first + chunk, n), device=x.device)
+        k = len(senders)
+        pushed = x.repeat(k, 1, 1).view(k, b, *x.shape[1:]).clone()
+        pushed[torch.arange(k, device=x.device), :, :, senders] += amplitude
+        out = model(pushed.flatten(0, 1), mask.repeat(k, 1), ids.repeat(k, 1))[..., :n].sum(1)
+        response[first:first + k] = (out.view(k, b, n) - baseline).mean(1).double().cpu()
+    return response
+
+
+@torch.no_grad()
 def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], window: int,
                     measure: str | None = None, max_windows: int = 256, batch_size: int = 64,
                     device: str = "cpu") -> np.ndarray:
@@ -112,11 +137,14 @@ def infer_relations(model, prepared: Prepared, vocabulary: dict[str, int], windo
         batch = windows.subset(slice(start, start + batch_size)).to(device)
         if measure == "encoder":
             strength = model.relation_strength(batch.x, batch.mask, batch.ids).cpu().double()[:n, :n]
+        elif measure == "pulse":  # signed responses averaged first, the magnitude taken at the end
+            strength = forecast_pulse(model, batch.x, batch.mask, batch.ids, n)
         else:
             strength = forecast_sensitivity(model, batch.x, batch.mask, batch.ids, n)
         total += strength * len(batch)
     total.fill_diagonal_(0.0)  # a neuron's own past is not a relation
-    return (total / len(windows)).numpy()
+    total = total / len(windows)
+    return (total.abs() if measure == "pulse" else total).numpy()
 
 
 def reference_relations(traces: np.ndarray, ridge: float = 10.0) -> dict[str, np.ndarray]:
@@ -133,6 +161,37 @@ def reference_relations(traces: np.ndarray, ridge: float = 10.0) -> dict[str, np
 
 def _off_diagonal(n: int) -> np.ndarray:
     return ~np.eye(n, dtype=bool)
+
+
+def consensus(scores: list[np.ndarray], names: list[list[str | None]]) -> list[np.ndarray]:
+    """Each worm's relation scores replaced, for every ordered pair of named neurons, by the
+    mean over the worms that recorded both of the scores ranked within each worm (so that no
+    worm's scale dominates); pairs with an unnamed neuron keep the worm's own rank. Named
+    neurons keep their connections from worm to worm, so what several worms agree on is less
+    likely noise; the atlas itself is pooled over many worms."""
+    from scipy.stats import rankdata
+
+    ranked = []
+    for score in scores:
+        off = _off_diagonal(score.shape[0])
+        r = np.zeros_like(score, dtype=np.float64)
+        r[off] = rankdata(score[off]) / off.sum()
+        ranked.append(r)
+    totals: dict[tuple[str, str], list[float]] = {}
+    for r, worm_names in zip(ranked, names, strict=True):
+        for i, a in enumerate(worm_names):
+            for j, b in enumerate(worm_names):
+                if a and b and i != j:
+                    totals.setdefault((a, b), []).append(r[i, j])
+    out = []
+    for r, worm_names in zip(ranked, names, strict=True):
+        pooled = r.copy()
+        for i, a in enumerate(worm_names):
+            for j, b in enumerate(worm_names):
+                if a and b and i != j:
+                    pooled[i, j] = float(np.mean(totals[(a, b)]))
+        out.append(pooled)
+    return out
 
 
 def connectome_agreement(strength: np.ndarray, names: list[str | None]) -> dict:
@@ -264,8 +323,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     weights = None if forecast else class_weights(train.labels, spec.n_classes)
     log = fit(model, train, val, profile.train_config(device), seed, weights)
     save_model(model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=vocabulary, source=source)
-    worms, strengths, names, examples = [], [], [], []
-    atlas_scores: dict[str, dict] = {}
+    per_worm, worm_names_all, couplings = [], [], []
     for rec, prep, truth in zip(recordings, prepared, truths, strict=True):
         strength = infer_relations(model, prep, vocabulary, profile.window, measure, device=device)
         n = strength.shape[0]
@@ -275,12 +333,20 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             rec_index = list(range(n))
         all_labels = neuron_labels(rec)
         write_matrix_csv(strength, [all_labels[i] for i in rec_index], out / "relations" / f"{rec.worm_id}.csv")
-        worm_names = [rec.neuron_names[i] for i in rec_index]
-        coupling = truth[np.ix_(rec_index, rec_index)] if truth is not None else None
-        scores = {model_name: strength,
-                  **{f"{model_name} {m}": infer_relations(model, prep, vocabulary, profile.window, m, device=device)
-                     for m in others},
-                  **reference_relations(prep.traces[:, :n])}
+        worm_names_all.append([rec.neuron_names[i] for i in rec_index])
+        couplings.append(truth[np.ix_(rec_index, rec_index)] if truth is not None else None)
+        per_worm.append({model_name: strength,
+                         **{f"{model_name} {m}": infer_relations(model, prep, vocabulary, profile.window, m,
+                                                                 device=device) for m in others},
+                         **reference_relations(prep.traces[:, :n])})
+    if len(recordings) > 1:  # every reading also pooled over worms, the yardsticks too
+        for reading in list(per_worm[0]):
+            pooled = consensus([scores[reading] for scores in per_worm], worm_names_all)
+            for scores, matrix in zip(per_worm, pooled, strict=True):
+                scores[f"{reading} (consensus)"] = matrix
+    worms, examples = [], []
+    atlas_scores: dict[str, dict] = {}
+    for rec, worm_names, scores, coupling in zip(recordings, worm_names_all, per_worm, couplings, strict=True):
         agreement = {}
         for name, score in scores.items():
             agreement[name] = {"connectome": connectome_agreement(score, worm_names)}
@@ -294,10 +360,11 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             for name in scores:
                 agreement[name]["atlas"] = atlas_scores[rec.worm_id][name]
         examples.append((rec.worm_id, worm_names, scores, coupling))
-        entry = {"worm": rec.worm_id, "neurons": n, **agreement.pop(model_name), "reference": agreement}
+        entry = {"worm": rec.worm_id, "neurons": len(worm_names), **agreement.pop(model_name),
+                 "reference": agreement}
         worms.append(entry)
-        strengths.append(strength)
-        names.append(worm_names)
+    strengths = [scores[model_name] for scores in per_worm]
+    names = worm_names_all
     result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
               "profile": profile_name, "seed": seed,
               "train_log": {k: v for k, v in log.items() if isinstance(v, (int, float))},
