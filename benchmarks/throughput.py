@@ -102,11 +102,14 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
     return result
 
 
-def time_sweep(data: str, device: str, workers: int) -> dict:
+def time_sweep(data: str, device: str, workers: int, keep: Path | None = None) -> dict:
     """Wall seconds of ``wormgnn benchmark --profile paper`` with the six models (3 seeds,
-    shared neurons, both tasks) in a fresh folder."""
+    shared neurons, both tasks) in a fresh folder (``keep``: one that stays, to compare rows)."""
     models = "persistence,linear,mlp,lstm,gnn,gnn-connectome"
-    with tempfile.TemporaryDirectory() as out:
+    if keep is not None and keep.exists():
+        raise SystemExit(f"{keep}: exists; the timed sweep needs a fresh folder")
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(keep or scratch)
         start = time.perf_counter()
         result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "benchmark", "--data", data, "--profile",
                                  "paper", "--models", models, "--device", device, "--workers", str(workers),
@@ -139,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "fused (compiled), or several comma-separated, each measured in this run")
     parser.add_argument("--sweep", default=None, help="also time the paper sweep on this data file")
     parser.add_argument("--workers", type=int, default=2, help="workers of the timed sweep")
+    parser.add_argument("--sweep-out", type=Path, default=None, help="keep the timed sweep's results here")
     parser.add_argument("--allocator", default="keep", choices=("keep", "system"),
                         help="keep: freed blocks stay in the heap, as in wormgnn's workers (wormgnn.cpu); "
                         "system: glibc's default, to compare")
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> dict:
               "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,
               "precision": args.precision, "results": rows}
     if args.sweep:
-        report["paper_sweep"] = time_sweep(args.sweep, device, args.workers)
+        report["paper_sweep"] = time_sweep(args.sweep, device, args.workers, args.sweep_out)
         print(json.dumps(report["paper_sweep"]), flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.json, json.dumps(report, indent=1))

@@ -13,7 +13,9 @@ from wormgnn.graph import (
     auprc,
     auroc,
     connectome_agreement,
+    consensus,
     consistency,
+    forecast_pulse,
     forecast_sensitivity,
     ground_truth_agreement,
     infer_relations,
@@ -190,3 +192,43 @@ def test_graph_refuses_a_bad_atlas_before_training(tmp_path, kato_path):
                             timeout=300)
     assert result.returncode == 2 and "funatlas.h5: not an atlas file" in result.stderr
     assert result.stderr.strip().count("\n") == 0 and not (out / "model.safetensors").exists()
+
+
+def test_pulse_is_the_mean_forecast_change_of_a_held_push():
+    torch.manual_seed(0)
+    model = build_model("gnn", TaskSpec("forecast", 8, 3, 6, identities=tuple(sorted(NAMES)))).eval()
+    x = torch.randn(4, 8, 6)
+    mask = torch.ones(4, 6, dtype=torch.bool)
+    ids = torch.arange(1, 7).expand(4, -1)
+    with torch.no_grad():
+        got = forecast_pulse(model, x, mask, ids, 6, pair_budget=4 * 6 * 6 * 2)  # senders in chunks of 2
+        base = model(x, mask, ids).sum(1)
+        for i in range(6):
+            pushed = x.clone()
+            pushed[:, :, i] += 1.0
+            wanted = (model(pushed, mask, ids).sum(1) - base).mean(0).double()
+            torch.testing.assert_close(got[i], wanted, atol=1e-5, rtol=1e-4)
+
+
+def test_pulse_finds_the_ring_of_a_trained_model():
+    model, _, ids, recs = trained_ring_gnn()
+    vocabulary = {n: i + 1 for i, n in enumerate(ids)}
+    prepared = prepare(recs, "shared")[-1]
+    strength = infer_relations(model, prepared, vocabulary, 8, "pulse")
+    order = [NAMES.index(n) for n in prepared.names]
+    truth = chain_coupling()[np.ix_(order, order)] > 0
+    off = ~np.eye(6, dtype=bool)
+    assert auroc(strength[off], truth[off]) > 0.9 and (strength >= 0).all()
+
+
+def test_consensus_averages_ranks_of_named_pairs_over_the_worms_that_have_both():
+    a = np.array([[0, 3, 1], [2, 0, 5], [4, 6, 0]], dtype=float)  # names A B C
+    b = np.array([[0, 10, 30], [20, 0, 40], [50, 60, 0]], dtype=float)  # names B A D
+    pooled = consensus([a, b], [["A", "B", "C"], ["B", "A", "D"]])
+    rank_a = {(0, 1): 3 / 6, (1, 0): 2 / 6}  # A→B and B→A among worm a's 6 off-diagonal scores
+    rank_b = {(1, 0): 2 / 6, (0, 1): 1 / 6}  # A→B is b[1, 0], B→A is b[0, 1]
+    assert pooled[0][0, 1] == pytest.approx((rank_a[(0, 1)] + rank_b[(1, 0)]) / 2)
+    assert pooled[0][1, 0] == pytest.approx((rank_a[(1, 0)] + rank_b[(0, 1)]) / 2)
+    assert pooled[1][0, 1] == pooled[0][1, 0]  # the same named pair gets the same score in both worms
+    assert pooled[0][0, 2] == pytest.approx(1 / 6)  # A→C is in worm a only: its own rank
+    assert np.all(np.diag(pooled[0]) == 0)

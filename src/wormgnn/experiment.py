@@ -15,12 +15,13 @@ import torch
 
 from wormgnn import __version__
 from wormgnn.data import Recording, load
+from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
 from wormgnn.errors import WormGnnError
 from wormgnn.metrics import behavior_metrics, confusion, forecast_metrics
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.models.baselines import class_weights
 from wormgnn.profiles import get_profile
-from wormgnn.sequence import contiguous_runs
+from wormgnn.sequence import DECODINGS, contiguous_runs, decode, fit_dynamics
 from wormgnn.splits import plan
 from wormgnn.train import fit, predict
 from wormgnn.windows import identity_vocabulary, make_windows, prepare
@@ -146,15 +147,15 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     train = windows(parts.train, 1 if hasattr(model, "fit_direct") else profile.stride(spec.task))
     val = windows(parts.val)
     # behavior is scored on every frame's window: state sequences run through unannotated frames,
-    # which the metrics then leave out
+    # which the metrics then leave out (the windows that train and choose the epoch are annotated)
     test = windows(parts.test, labelled_only=False)
     weights = None if forecast else class_weights(train.labels, task.n_classes)
     log = fit(model, train, val, profile.train_config(spec.device, spec.precision), spec.seed, weights)
-    chosen_on = parts.val
+    chosen_on, chosen_parts = val, parts.val
     if spec.split == "transfer":
         tune = windows(parts.finetune_train)
         tune_val = windows(parts.finetune_val)
-        chosen_on = parts.finetune_val
+        chosen_on, chosen_parts = tune_val, parts.finetune_val
         if hasattr(model, "fit_direct"):  # closed-form models refit on both sources together
             both = windows(parts.train + parts.finetune_train)
             log["finetune"] = fit(model, both, tune_val, profile.train_config(spec.device, spec.precision),
@@ -165,7 +166,8 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
                                   spec.seed, weights)
     model.to(spec.device)
     fps = [r.fps for r in recordings]
-    chosen_on = windows(chosen_on, labelled_only=False)
+    if not forecast:  # behavior is scored on every frame's window (see the test windows above)
+        chosen_on = windows(chosen_parts, labelled_only=False)
     extra: dict = {}
     if forecast:
         def score(data):
@@ -179,8 +181,6 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
         predictions, metrics = score(test)
         decoded = None
     else:
-        from wormgnn.sequence import fit_dynamics
-
         labels_of = [prepared[i].labels[a:b] for i, a, b in parts.train + parts.finetune_train]
         val_probabilities = predict(model, chosen_on)
         val_runs = contiguous_runs(chosen_on.worm.numpy(), chosen_on.frame.numpy())
@@ -189,8 +189,6 @@ def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
         predictions = predict(model, test)
         metrics, decoded = sequence_scores(predictions, test, contiguous_runs(test.worm.numpy(),
                                                                                test.frame.numpy()), dynamics, fps)
-        from wormgnn.data.states import coarse_labels, fine_to_coarse_matrix
-
         true = test.labels.numpy()
         scored = true >= 0
         extra = {"confusion": {
@@ -218,8 +216,6 @@ def _scored(windows, forecast: bool) -> int:
 def sequence_scores(probabilities: np.ndarray, windows, runs: list, dynamics, fps: list[float]) -> tuple[dict, dict]:
     """Behavior metrics of every decoding (frame-level ones under 'coarse'/'fine', the HMM's
     under 'filtered' and 'smoothed'), and the decoded sequences themselves."""
-    from wormgnn.sequence import DECODINGS, decode
-
     worm = windows.worm.numpy()
     true = windows.labels.numpy()
     run_fps = [fps[int(worm[run[0]])] for run in runs]

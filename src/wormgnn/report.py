@@ -272,13 +272,7 @@ def relation_figure(source, run, figs: Figures) -> None:
         (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", MEASURE_LABELS[measure]),
         (axes[1], wiring, "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),
     ):
-        im = ax.imshow(matrix, cmap="viridis")
-        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-        ax.set_yticks(range(len(names)), names, fontsize=7)
-        ax.set_xlabel("target neuron j")
-        ax.set_ylabel("source neuron i")
-        ax.set_title(title, fontsize=10)
-        fig.colorbar(im, ax=ax, fraction=0.046, label=label)
+        _relation_panel(fig, ax, matrix, names, title, label, fontsize=7)
     fig.suptitle(f"Shared identified neurons: AUROC against the connectome {agreement['auroc']:.2f}, "
                  f"AUPRC {agreement['auprc']:.2f} (edge density {agreement['edge_density']:.2f})", fontsize=10)
     figs.save(fig, "relations", "Relations inferred by the GNN next to the wiring diagram.")
@@ -290,6 +284,18 @@ REPORT_METRICS = {
                  "smoothed.coarse.balanced_accuracy", "smoothed.fine.balanced_accuracy", "coarse.switch_ratio",
                  "smoothed.coarse.switch_ratio"),
 }
+
+
+def _relation_panel(fig, ax, matrix, names, title: str, unit: str, fontsize: int) -> None:
+    """One i → j matrix as an image, senders as rows; masked (unmeasured) pairs grey."""
+    cmap = _pyplot().get_cmap("viridis").with_extremes(bad="#dddddd")
+    im = ax.imshow(matrix, cmap=cmap)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=fontsize)
+    ax.set_yticks(range(len(names)), names, fontsize=fontsize)
+    ax.set_xlabel("target neuron j")
+    ax.set_ylabel("source neuron i")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.046, label=unit)
 
 
 def _summary_table(summary: dict) -> str:
@@ -411,17 +417,9 @@ def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
     labels = [n or f"#{i}" for i, n in enumerate(names)]
     fig, axes = pyplot.subplots(1, 3, figsize=(19, 6), gridspec_kw={"wspace": 0.45})
     for ax, (matrix, title, unit) in zip(axes, panels, strict=True):
-        cmap = pyplot.get_cmap("viridis").copy()
-        cmap.set_bad("#dddddd")
         shown = np.array(matrix, dtype=float)
         np.fill_diagonal(shown, np.nan)
-        im = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap)
-        ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
-        ax.set_yticks(range(len(labels)), labels, fontsize=6)
-        ax.set_xlabel("target neuron j")
-        ax.set_ylabel("source neuron i")
-        ax.set_title(title, fontsize=10)
-        fig.colorbar(im, ax=ax, fraction=0.046, label=unit)
+        _relation_panel(fig, ax, np.ma.masked_invalid(shown), labels, title, unit, fontsize=6)
     fig.suptitle(f"Relations i → j inferred on worm {worm}, beside the {truth_label}", fontsize=11)
     figs.save(fig, "relations_vs_truth", f"Inferred relations on {worm} beside the {truth_label}.")
     fig, ax = pyplot.subplots(figsize=(8, 4))
