@@ -18,7 +18,7 @@ from wormgnn.profiles import PROFILES, get_profile
 from wormgnn.sequence import DECODINGS, StateDynamics, contiguous_runs, decode, fit_dynamics
 from wormgnn.splits import LOWO_VAL_FRACTION
 from wormgnn.train import fit, predict, resolve_device
-from wormgnn.windows import NEURON_SETS, identity_vocabulary, make_windows, prepare
+from wormgnn.windows import NEURON_SETS, frames_needed, identity_vocabulary, make_windows, prepare
 
 
 class Model:
@@ -49,6 +49,11 @@ class Model:
     @property
     def forecast(self) -> bool:
         return self.task == "forecast"
+
+    @property
+    def frames_needed(self) -> int:
+        """The fewest frames a recording needs for this model to decode one window."""
+        return frames_needed(self.profile.window, self.lookahead)
 
     def fit(self, recordings: list[Recording]) -> Model:
         p = self.profile
@@ -113,7 +118,7 @@ class Model:
         if decoding not in DECODINGS:
             raise WormGnnError(f"--decode {decoding}: unknown decoding (known: {', '.join(DECODINGS)})")
         p = self.profile
-        need = max(p.window, self.lookahead + 1)
+        need = self.frames_needed
         if recording.frames < need:
             raise WormGnnError(f"{recording.source or recording.worm_id}: worm {recording.worm_id} has "
                                f"{recording.frames} frames, fewer than one window needs ({need})")
@@ -184,12 +189,11 @@ def predict_recordings(model: Model, recordings: list[Recording], decoding: str 
 
     results = []
     for rec in recordings:
-        try:
-            results.append((rec, model.predict(rec, decoding)))
-        except WormGnnError as exc:
-            if "fewer than one window needs" not in str(exc) or len(recordings) == 1:
-                raise
-            warnings.warn(f"{exc}; left out", DataWarning, stacklevel=2)
+        if rec.frames < model.frames_needed and len(recordings) > 1:
+            warnings.warn(f"{rec.source or rec.worm_id}: worm {rec.worm_id} has {rec.frames} frames, fewer than "
+                          f"one window needs ({model.frames_needed}); left out", DataWarning, stacklevel=2)
+            continue
+        results.append((rec, model.predict(rec, decoding)))
     if not results:
         raise WormGnnError("no recording is long enough for one window")
     return results

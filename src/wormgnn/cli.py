@@ -335,7 +335,9 @@ def annotate_cmd(
     results = predict_recordings(trained, recordings, decode)
     write_predictions(trained, results, out)
     typer.echo(f"wrote {out} ({len(results)} worm(s), {decode} decoding, lookahead {trained.lookahead})")
-    for rec, result in results if nwb is not None else []:
+    if nwb is None:
+        return
+    for rec, result in results:
         path, series = write_annotation(
             rec, annotation_labels(result, rec.frames), FINE_STATES, nwb / f"{rec.worm_id}.nwb",
             f"Decoded by wormgnn {trained.version} ({trained.name}, {decode} decoding, lookahead "

@@ -411,7 +411,9 @@ def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
     elif coupling is not None:
         truth, truth_title, truth_unit = np.abs(coupling), "simulator's true coupling", "|coupling|"
     else:
-        truth, truth_title, truth_unit = anatomy_matrix(names), "Cook et al. 2019 wiring", "log(1 + contacts)"
+        from wormgnn.graph import anatomy
+
+        truth, truth_title, truth_unit = anatomy(names), "Cook et al. 2019 wiring", "log(1 + contacts)"
     panels = [(scores[model], f"{model} ({result['measure']})", "relation strength"),
               (scores["correlation"], "|correlation| (yardstick)", "|r|"), (truth, truth_title, truth_unit)]
     labels = [n or f"#{i}" for i, n in enumerate(names)]
@@ -448,8 +450,3 @@ def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
              f"{html.escape(str(result['source']))}, profile {html.escape(result['profile'])}, seed {result['seed']}.")
     return write_page(Path(out) / "report.html", "wormgnn relations", intro, body, figs)
 
-
-def anatomy_matrix(names):
-    from wormgnn.graph import anatomy
-
-    return anatomy(names)

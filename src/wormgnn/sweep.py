@@ -17,7 +17,7 @@ from wormgnn.splits import SPLITS, folds
 from wormgnn.store import FolderLock, ResultStore, atomic_write_text
 from wormgnn.summary import write_summary
 from wormgnn.train import resolve_device
-from wormgnn.windows import NEURON_SETS
+from wormgnn.windows import NEURON_SETS, frames_needed
 
 
 @dataclass
@@ -93,7 +93,7 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
 
 def check_lookahead(recordings, window: int, lookahead: int) -> None:
     """One line, naming the worm, when a recording is too short for even one window."""
-    need = max(window, lookahead + 1)
+    need = frames_needed(window, lookahead)
     for rec in recordings:
         if rec.frames < need:
             raise WormGnnError(f"{rec.source or rec.worm_id}: worm {rec.worm_id} has {rec.frames} frames; a window "

@@ -137,6 +137,12 @@ Segment = tuple[int, int, int]
 """(recording index, first frame, end frame exclusive): every frame a window uses lies inside."""
 
 
+def frames_needed(window: int, lookahead: int = 0) -> int:
+    """The fewest frames a recording needs for one window: W, or K + 1 when the lookahead
+    reaches beyond the window (the decoded frame, then K frames after it)."""
+    return max(window, lookahead + 1)
+
+
 def make_windows(prepared: list[Prepared], segments: list[Segment], window: int, horizon: int,
                  stride: int = 1, vocabulary: dict[str, int] | None = None,
                  labelled_only: bool = False, lookahead: int = 0) -> Windows:
