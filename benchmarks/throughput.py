@@ -32,8 +32,9 @@ import torch
 
 from wormgnn.cpu import keep_freed_memory
 from wormgnn.models import REGISTRY, TaskSpec, build_model
+from wormgnn.models.gnn import fused_path
 from wormgnn.store import atomic_write_text
-from wormgnn.train import resolve_device
+from wormgnn.train import fused_adam, resolve_device
 
 
 def _sync(device: str) -> None:
@@ -61,7 +62,7 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
     result = {"model": name, "task": task, "neurons": n, "window": window, "batch": batch}
     params = list(model.parameters())
     if params and model.trainable and not hasattr(model, "fit_direct"):
-        opt = torch.optim.AdamW(params, lr=1e-3)
+        opt = torch.optim.AdamW(params, lr=1e-3, fused=fused_adam(device))
         loss_fn = torch.nn.functional.mse_loss if task == "forecast" else torch.nn.functional.cross_entropy
 
         def step():
@@ -69,6 +70,7 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
             with autocast:
                 loss = loss_fn(model(x, mask, ids).float(), target)
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
 
         model.train()
@@ -163,8 +165,9 @@ def main(argv: list[str] | None = None) -> dict:
         for name in models:
             for path in args.paths.split(",") if name == "gnn" else ["auto"]:
                 os.environ["WORMGNN_COMPILE"] = paths[path]
-                row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
-                              args.precision) | ({"path": path} if name == "gnn" else {})
+                with fused_path():  # as in training and a sweep's evaluation
+                    row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
+                                  args.precision) | ({"path": path} if name == "gnn" else {})
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     for row in rows:

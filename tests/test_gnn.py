@@ -95,9 +95,10 @@ def test_centered_relations_have_no_sender_or_receiver_main_effect():
     torch.testing.assert_close(relative.mean(dim=2), torch.zeros(3, 6), atol=1e-5, rtol=0)
 
 
-def test_the_compiled_pair_stages_match_the_reference(monkeypatch):
-    """The fast path (pair_stages compiled) against the eager reference: outputs and gradients
-    of a whole training step agree within float tolerance, padding included."""
+def test_the_compiled_encoder_matches_the_reference(monkeypatch):
+    """The fast path (relation_probabilities compiled) against the eager reference: a training
+    step's outputs and gradients, and an evaluation's outputs, agree within float tolerance,
+    padding included; outside ``fused_path`` the reference runs."""
     from wormgnn.models import gnn
 
     monkeypatch.setattr(gnn, "_FUSED", None)
@@ -111,11 +112,44 @@ def test_the_compiled_pair_stages_match_the_reference(monkeypatch):
         torch.manual_seed(0)
         model = build_model("gnn", spec, {"dropout": 0.0}).train()
         monkeypatch.setenv("WORMGNN_COMPILE", "1" if fast else "0")
-        out = model(x, mask, ids)
-        (out ** 2).sum().backward()
-        results.append((out.detach(), {k: p.grad.clone() for k, p in model.named_parameters()}))
-    (eager, eager_grads), (fast, fast_grads) = results
+        with gnn.fused_path():
+            out = model(x, mask, ids)
+            (out ** 2).sum().backward()
+            with torch.no_grad():
+                evaluated = model.eval()(x[:3], mask[:3], ids[:3])
+        results.append((out.detach(), evaluated, {k: p.grad.clone() for k, p in model.named_parameters()}))
+    (eager, eager_eval, eager_grads), (fast, fast_eval, fast_grads) = results
     torch.testing.assert_close(fast, eager, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(fast_eval, eager_eval, rtol=1e-4, atol=1e-5)
+    assert (fast - eager).abs().max() > 0  # the compiled function ran (it sums in another order)
     for name, grad in eager_grads.items():
         torch.testing.assert_close(fast_grads[name], grad, rtol=1e-3, atol=1e-5, msg=name)
-    assert gnn._FUSED is not None  # the compiled function was built and used
+    assert gnn._FUSED is not None
+    monkeypatch.setattr(gnn, "_FUSED", lambda *args: pytest.fail("compiled encoder used outside fused_path"))
+    with torch.no_grad():  # outside the context (a one-off prediction): the eager reference
+        torch.testing.assert_close(model.eval()(x[:3], mask[:3], ids[:3]), eager_eval, rtol=0, atol=0)
+
+
+def test_one_lookup_serves_a_batch_of_identical_neurons_and_gives_the_same_relations():
+    from wormgnn.models.gnn import pair_lookup
+
+    table = torch.randn(5, 5, 2)
+    same = torch.tensor([[1, 3, 0, 4]]).expand(6, -1)
+    assert pair_lookup(table, same).shape == (1, 4, 4, 2)
+    looked_up = pair_lookup(table, same).expand(6, -1, -1, -1)
+    torch.testing.assert_close(looked_up, table[same[:, :, None], same[:, None, :]])
+    mixed = torch.tensor([[1, 3, 0, 4], [3, 1, 4, 0]])
+    assert pair_lookup(table, mixed).shape == (2, 4, 4, 2)
+    torch.testing.assert_close(pair_lookup(table, mixed)[1, 0, 1], table[3, 1])
+
+
+def test_dropout_keeps_the_expected_share_and_the_mean():
+    from wormgnn.models.gnn import Dropout
+
+    torch.manual_seed(0)
+    drop = Dropout(0.3).train()
+    out = drop(torch.ones(200_000))
+    assert abs(float((out == 0).float().mean()) - 0.3) < 0.01
+    assert abs(float(out.mean()) - 1.0) < 0.01
+    x = torch.randn(10)
+    assert torch.equal(drop.eval()(x), x)

@@ -20,6 +20,7 @@ from wormgnn.errors import WormGnnError
 from wormgnn.metrics import behavior_metrics, confusion, forecast_metrics
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.models.baselines import class_weights
+from wormgnn.models.gnn import fused_path
 from wormgnn.profiles import get_profile
 from wormgnn.sequence import DECODINGS, contiguous_runs, decode, fit_dynamics
 from wormgnn.splits import plan
@@ -117,6 +118,7 @@ class RunOutput:
     """Behavior: per decoding (see sequence.DECODINGS), (probabilities, fine path, coarse path)."""
 
 
+@fused_path()  # a run trains and evaluates thousands of batches: the compiled gnn encoder pays
 def execute(spec: RunSpec, keep: bool = False) -> RunOutput | dict:
     """Train and test one model; returns the result row (and the model when ``keep``)."""
     start = time.perf_counter()

@@ -427,8 +427,9 @@ def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
     fig, ax = pyplot.subplots(figsize=(8, 4))
     order = sorted(aurocs, key=lambda r: (not r.startswith(model), r))
     means = [float(np.nanmean(aurocs[r])) for r in order]
-    low = [m - float(np.nanmin(aurocs[r])) for m, r in zip(means, order, strict=True)]
-    high = [float(np.nanmax(aurocs[r])) - m for m, r in zip(means, order, strict=True)]
+    # the mean of equal values can round past them; matplotlib refuses a negative bar
+    low = [max(m - float(np.nanmin(aurocs[r])), 0.0) for m, r in zip(means, order, strict=True)]
+    high = [max(float(np.nanmax(aurocs[r])) - m, 0.0) for m, r in zip(means, order, strict=True)]
     colors = ["#2166ac" if r.startswith(model) else "#999999" for r in order]
     ax.bar(range(len(order)), means, yerr=[low, high], capsize=4, color=colors)
     ax.axhline(0.5, color="r", ls=":", lw=1, label="chance")

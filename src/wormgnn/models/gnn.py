@@ -11,6 +11,7 @@ Edge ``(i, j)`` means "i acts on j": node j aggregates over senders i.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,34 +72,86 @@ def _masked_mean_over_senders(edges: torch.Tensor, mask: torch.Tensor) -> torch.
     return summed / weight.sum(dim=1).clamp(min=1.0)[:, None, None]
 
 
+def _compiling() -> bool:
+    check = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
+    return bool(check())
+
+
+def _project(pairs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """Each pair's D features → K logits. Eager, one matrix product. Compiled, K sums of
+    products over D: TorchInductor then computes them inside the loop that makes ``pairs``,
+    which is never stored, and whose backward is elementwise (as a matrix product it was three
+    extern calls of shape (B·N², 3) per step, ≈ 4.5 of 36 ms at N = 22)."""
+    if _compiling():
+        return torch.stack([(pairs * weight[k]).sum(-1) for k in range(weight.shape[0])], dim=-1) + bias
+    return F.linear(pairs, weight, bias)
+
+
 def pair_stages(h: torch.Tensor, mask: torch.Tensor, e1a_w, e1a_b, e1b_w, e1p_w, e1q_w, n2_w1, n2_b1, n2_w2,
                 n2_b2, e2a_w, e2a_b, e2b_w, out_w, out_b) -> tuple[torch.Tensor, torch.Tensor]:
     """The encoder's two pair stages, node → edge → node → edge: edge logits (B, N, N, K) and
-    the second node states v (B, N, D). A free function of tensors (the weights passed in), so
-    that one compiled version serves every model instance of a process.
+    the second node states v (B, N, D).
 
     Every ``(B, N, N, D)`` tensor here feeds only elementwise operations, a sum over senders
-    and the final D → K projection, which is what a compiler can fuse into a loop that never
-    writes them to memory (``fused_pair_stages``)."""
+    and the final D → K projection, which is what a compiler can fuse into loops that never
+    write them to memory (``fused_relations``)."""
     e = (F.elu(F.linear(h, e1a_w, e1a_b).unsqueeze(2) + F.linear(h, e1b_w).unsqueeze(1))
          + F.linear(h, e1p_w).unsqueeze(2) * F.linear(h, e1q_w).unsqueeze(1))
     v = F.linear(F.elu(F.linear(_masked_mean_over_senders(e, mask), n2_w1, n2_b1)), n2_w2, n2_b2)
     pairs = F.elu(F.linear(v, e2a_w, e2a_b).unsqueeze(2) + F.linear(v, e2b_w).unsqueeze(1) + e)
-    return F.linear(pairs, out_w, out_b), v
+    return _project(pairs, out_w, out_b), v
+
+
+def encoder_logits(h: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor, pair_weights: tuple,
+                   bilinear_u: torch.Tensor, bilinear_v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits of "no relation" (B, N, N, 1) and of each relation type (B, N, N, K-1): the pair
+    stages plus a bilinear term of the second node states and the learned identity prior."""
+    logits, v = pair_stages(h, mask, *pair_weights)
+    b, n, d = v.shape
+    u = F.linear(v, bilinear_u).view(b, n, -1, d).transpose(1, 2)  # (B, K-1, N, D)
+    w = F.linear(v, bilinear_v).view(b, n, -1, d).transpose(1, 2)
+    bilinear = (u @ w.transpose(-1, -2)).permute(0, 2, 3, 1) / d**0.5  # (B, N, N, K-1)
+    return logits[..., :1], logits[..., 1:] + bilinear + prior
+
+
+def relation_probabilities(h: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor, pair_weights: tuple,
+                           bilinear_u: torch.Tensor, bilinear_v: torch.Tensor, tau: float) -> torch.Tensor:
+    """Soft relations (B, N, N, K), zero on the diagonal and at padding: the whole encoder from
+    node features on, as one function of tensors, so that one compiled version
+    (``fused_relations``) serves every model of a process. Run eagerly it is the reference."""
+    none, edges = encoder_logits(h, mask, prior, pair_weights, bilinear_u, bilinear_v)
+    z = torch.softmax(torch.cat([none, edges], dim=-1) / tau, dim=-1)
+    return z * _off_diagonal(mask)[..., None].to(z.dtype)
 
 
 _FUSED = None
+_FUSED_ACTIVE = False
 
 
-def fused_pair_stages():
-    """``pair_stages`` compiled (TorchInductor: C++ loops on a CPU, Triton on a GPU), or None
-    where the fast path is off. The pair stages are bound by memory traffic and kernel launches,
-    not arithmetic: compiled, the (B, N, N, D) tensors are no longer written out between
-    operations, and the backward recomputes them instead of saving them.
+@contextmanager
+def fused_path():
+    """Within it, graph models infer relations with ``fused_relations`` (where available), in
+    training steps and in evaluation alike. ``train.fit`` enters it: there the compilation is
+    paid once per process and repaid over thousands of batches; a one-off prediction would
+    spend longer compiling than computing, so outside it the eager reference runs."""
+    global _FUSED_ACTIVE
+    before, _FUSED_ACTIVE = _FUSED_ACTIVE, True
+    try:
+        yield
+    finally:
+        _FUSED_ACTIVE = before
 
-    Measured with one thread, batch 128, forecast training (``benchmarks/throughput.py``; see
-    docs/performance.md): 4172 against 3065 windows/s at N = 22, 166 against 88 at N = 135. The
-    compilation costs ≈ 10–50 s once per process (less with the on-disk cache of later ones).
+
+def fused_relations():
+    """``relation_probabilities`` compiled (TorchInductor: C++ loops on a CPU, Triton on a
+    GPU), or None where the fast path is off. The encoder is bound by memory traffic and
+    kernel launches, not arithmetic: compiled, its (B, N, N, D) tensors, the D → K projection,
+    the softmax over relation types and the masks become a few loops over pairs; the backward
+    recomputes the pair features instead of saving them.
+
+    Measured with one thread, batch 128, forecast training (``benchmarks/throughput.py``, see
+    docs/performance.md for the numbers and the command). The compilation costs ≈ 10–50 s once
+    per process and grad mode (less with the on-disk cache of an earlier process).
     ``WORMGNN_COMPILE``: ``auto`` (default: on where a C++ compiler or a GPU is there), ``1``, ``0``.
     """
     global _FUSED
@@ -112,8 +165,34 @@ def fused_pair_stages():
         if setting == "auto" and not (torch.cuda.is_available() or shutil.which(os.environ.get("CXX", "g++"))
                                       or shutil.which("c++")):
             return None
-        _FUSED = torch.compile(pair_stages, dynamic=True)
+        _FUSED = torch.compile(relation_probabilities, dynamic=True)
     return _FUSED
+
+
+def pair_lookup(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """``table[ids_i, ids_j]``, (B, N, N, …), or (1, N, N, …) when every window of the batch
+    has the same neurons in the same order (always so for one worm's windows): one lookup
+    instead of B, and a backward that sums over the batch before scattering (1.0 → 0.05 ms a
+    step at N = 22, batch 128)."""
+    if ids.shape[0] > 1 and bool((ids == ids[:1]).all()):
+        ids = ids[:1]
+    return table[ids[:, :, None], ids[:, None, :]]
+
+
+class Dropout(nn.Module):
+    """Inverted dropout from a uniform draw, 2.4× faster on a CPU than ``nn.Dropout``
+    (Bernoulli sampling: 0.58 against 1.39 ms forward and backward for the decoder's
+    (128, 22, 64) messages, ≈ a fifth of a gnn-connectome training step)."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = (torch.rand_like(x) >= self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+        return x * keep
 
 
 class RelationalMessages(nn.Module):
@@ -158,7 +237,7 @@ class RelationDecoder(nn.Module):
         self.hidden = hidden
         self.messages = RelationalMessages(hidden, edge_types)
         width = hidden * (edge_types - 1)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         if recurrent:
             self.cell = nn.GRUCell(in_dim + width, hidden)
         else:
@@ -203,7 +282,7 @@ class GraphModelBase(WormModel):
         else:
             self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, config.heads))
             self.value = nn.Sequential(nn.Linear(node, d * config.heads), nn.GELU())
-            self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d * config.heads, spec.n_classes))
+            self.head = nn.Sequential(Dropout(config.dropout), nn.Linear(d * config.heads, spec.n_classes))
         self.aux_loss = torch.zeros(())
 
     def relations(self, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -261,40 +340,45 @@ class RelationalGNN(GraphModelBase):
         # a learned prior per identity pair: named neurons keep their relations across worms
         self.pair_prior = nn.Parameter(torch.zeros(spec.vocab_size, spec.vocab_size, k - 1))
 
+    def _encoder_inputs(self, x, ids) -> tuple:
+        """Node features, identity prior and weights: the arguments of ``relation_probabilities``
+        after the mask."""
+        xn = (x - x.mean(dim=1, keepdim=True)).transpose(1, 2)  # each neuron's window, (B, N, W)
+        h = self.node_in(torch.cat([xn, self.identity(ids)], dim=-1))
+        known = torch.ones(self.pair_prior.shape[0], dtype=self.pair_prior.dtype, device=self.pair_prior.device)
+        known[0] = 0.0  # neurons without an identity get no prior
+        prior = pair_lookup(self.pair_prior * known[:, None, None] * known[None, :, None], ids)
+        # additive pair features plus a product term: correlations need multiplicative pairs
+        weights = (self.edge1_a.weight, self.edge1_a.bias, self.edge1_b.weight, self.edge1_p.weight,
+                   self.edge1_q.weight, self.node2[0].weight, self.node2[0].bias, self.node2[2].weight,
+                   self.node2[2].bias, self.edge2_a.weight, self.edge2_a.bias, self.edge2_b.weight,
+                   self.edge2_out.weight, self.edge2_out.bias)
+        return h, prior, weights, self.bilinear_u.weight, self.bilinear_v.weight
+
     def relation_logits(self, x, mask, ids) -> torch.Tensor:
         """Encoder: node → edge → node → edge over the fully connected graph; (B, N, N, K).
 
         Pair tensors only see additions, ELUs and the final D → K projection: the D × D
         matmuls all act on nodes, which is what keeps N = 135 affordable on a CPU.
         """
-        xn = (x - x.mean(dim=1, keepdim=True)).transpose(1, 2)  # each neuron's window, (B, N, W)
-        h = self.node_in(torch.cat([xn, self.identity(ids)], dim=-1))
-        # additive pair features plus a product term: correlations need multiplicative pairs
-        weights = (self.edge1_a.weight, self.edge1_a.bias, self.edge1_b.weight, self.edge1_p.weight,
-                   self.edge1_q.weight, self.node2[0].weight, self.node2[0].bias, self.node2[2].weight,
-                   self.node2[2].bias, self.edge2_a.weight, self.edge2_a.bias, self.edge2_b.weight,
-                   self.edge2_out.weight, self.edge2_out.bias)
-        fused = fused_pair_stages() if self.training and torch.is_grad_enabled() else None
-        logits, v = (fused or pair_stages)(h, mask, *weights)
-        b, n, d = v.shape
-        u = self.bilinear_u(v).view(b, n, -1, d).transpose(1, 2)  # (B, K-1, N, D)
-        w = self.bilinear_v(v).view(b, n, -1, d).transpose(1, 2)
-        bilinear = (u @ w.transpose(-1, -2)).permute(0, 2, 3, 1) / d**0.5  # (B, N, N, K-1)
-        prior = self.pair_prior[ids[:, :, None], ids[:, None, :]]
-        prior = prior * ((ids[:, :, None] > 0) & (ids[:, None, :] > 0))[..., None].to(prior.dtype)
-        edges = logits[..., 1:] + bilinear + prior
+        h, prior, weights, bilinear_u, bilinear_v = self._encoder_inputs(x, ids)
+        none, edges = encoder_logits(h, mask, prior, weights, bilinear_u, bilinear_v)
         if self.config.centered:  # softmax only sees logits relative to "no relation"
-            none = logits[..., :1]
             return torch.cat([torch.zeros_like(none), _double_centered(edges - none, mask)], dim=-1)
-        return torch.cat([logits[..., :1], edges], dim=-1)
+        return torch.cat([none, edges], dim=-1)
 
     def relations(self, x, mask, ids):
-        logits = self.relation_logits(x, mask, ids)
-        if self.training and self.config.gumbel:
-            z = F.gumbel_softmax(logits, tau=self.config.tau, dim=-1)
+        if self.config.centered or (self.training and self.config.gumbel):
+            logits = self.relation_logits(x, mask, ids)
+            if self.training and self.config.gumbel:
+                z = F.gumbel_softmax(logits, tau=self.config.tau, dim=-1)
+            else:
+                z = torch.softmax(logits / self.config.tau, dim=-1)
+            z = z * _off_diagonal(mask)[..., None].to(z.dtype)
         else:
-            z = torch.softmax(logits / self.config.tau, dim=-1)
-        z = z * _off_diagonal(mask)[..., None].to(z.dtype)
+            h, prior, weights, bilinear_u, bilinear_v = self._encoder_inputs(x, ids)
+            encoder = (fused_relations() if _FUSED_ACTIVE else None) or relation_probabilities
+            z = encoder(h, mask, prior, weights, bilinear_u, bilinear_v, self.config.tau)
         if self.training:
             self.aux_loss = self.config.sparsity * z[..., 1:].sum(-1).mean()
         return z
@@ -331,5 +415,5 @@ class ConnectomeGNN(GraphModelBase):
         self.register_buffer("table", torch.from_numpy(table))
 
     def relations(self, x, mask, ids):
-        z = self.table[ids[:, :, None], ids[:, None, :]]
+        z = pair_lookup(self.table, ids)
         return z * _off_diagonal(mask)[..., None].to(z.dtype)
