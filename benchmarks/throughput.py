@@ -4,14 +4,15 @@
     python benchmarks/throughput.py --json t.json --sizes 8 --steps 2 --models mlp,gnn   # a smoke run
     python benchmarks/throughput.py --json sys.json --allocator system   # glibc's default allocator
     python benchmarks/throughput.py --json t.json --sizes 22,135 --models gnn,gnn-connectome --threads 1 \
-        --paths eager,fused                         # the gnn's eager reference and its compiled pair stages
+        --paths eager,fused                         # the gnn's eager reference and its compiled encoder
     python benchmarks/throughput.py --json t.json --sizes 22 --models gnn --sweep ../shared/data/kato2015/WT_NoStim.mat
 
 Measures, on the device it runs on (named in the output): training windows/s (forward,
-backward, optimizer step on device-resident batches), inference ms per window at the
-training batch size, and the online latency of decoding one new window of one worm
-(batch 1; the GNN's relations inferred once per recording and reused). Each gnn row carries its
-training windows/s as a fraction of gnn-connectome's at the same size (the cost of inferring
+backward, gradient clipping and optimizer step on device-resident batches, as in
+``train.fit``), inference ms per window at the training batch size (as in a run's
+evaluation), and the online latency of decoding one new window of one worm (batch 1; the
+GNN's relations inferred once per recording and reused). Each gnn row carries its training
+windows/s as a fraction of gnn-connectome's at the same size (the cost of inferring
 relations rather than reading them off a fixed graph). ``--sweep DATA`` also times the paper
 sweep of the six models (3 seeds, shared neurons, 2 workers) on that data, wall seconds.
 """
