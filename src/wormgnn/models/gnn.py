@@ -121,7 +121,7 @@ def relation_probabilities(h: torch.Tensor, mask: torch.Tensor, prior: torch.Ten
     (``fused_relations``) serves every model of a process. Run eagerly it is the reference."""
     none, edges = encoder_logits(h, mask, prior, pair_weights, bilinear_u, bilinear_v)
     z = torch.softmax(torch.cat([none, edges], dim=-1) / tau, dim=-1)
-    return z * _off_diagonal(mask)[..., None].to(z.dtype)
+    return _on_graph(z, mask)
 
 
 _FUSED = None
@@ -329,11 +329,11 @@ def _double_centered(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return values - row - col + grand
 
 
-def _off_diagonal(mask: torch.Tensor) -> torch.Tensor:
-    """(B, N, N) true where both neurons are real and distinct."""
+def _on_graph(z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Relations (B, N, N, K) zeroed on the diagonal and wherever either neuron is padding."""
     n = mask.shape[1]
     eye = torch.eye(n, dtype=torch.bool, device=mask.device)
-    return mask[:, :, None] & mask[:, None, :] & ~eye
+    return z * (mask[:, :, None] & mask[:, None, :] & ~eye)[..., None].to(z.dtype)
 
 
 @register("gnn", GNNConfig, "graph network that infers relations between neurons from their activity "
@@ -358,9 +358,8 @@ class RelationalGNN(GraphModelBase):
         after the mask."""
         xn = (x - x.mean(dim=1, keepdim=True)).transpose(1, 2)  # each neuron's window, (B, N, W)
         h = self.node_in(torch.cat([xn, self.identity(ids)], dim=-1))
-        known = torch.ones(self.pair_prior.shape[0], dtype=self.pair_prior.dtype, device=self.pair_prior.device)
-        known[0] = 0.0  # neurons without an identity get no prior
-        prior = pair_lookup(self.pair_prior * known[:, None, None] * known[None, :, None], ids)
+        # neurons without an identity (id 0) get no prior: its row and column are zero
+        prior = pair_lookup(F.pad(self.pair_prior[1:, 1:], (0, 0, 1, 0, 1, 0)), ids)
         # additive pair features plus a product term: correlations need multiplicative pairs
         weights = (self.edge1_a.weight, self.edge1_a.bias, self.edge1_b.weight, self.edge1_p.weight,
                    self.edge1_q.weight, self.node2[0].weight, self.node2[0].bias, self.node2[2].weight,
@@ -387,7 +386,7 @@ class RelationalGNN(GraphModelBase):
                 z = F.gumbel_softmax(logits, tau=self.config.tau, dim=-1)
             else:
                 z = torch.softmax(logits / self.config.tau, dim=-1)
-            z = z * _off_diagonal(mask)[..., None].to(z.dtype)
+            z = _on_graph(z, mask)
         else:
             h, prior, weights, bilinear_u, bilinear_v = self._encoder_inputs(x, ids)
             encoder = (fused_relations() if _FUSED_ACTIVE else None) or relation_probabilities
@@ -428,5 +427,4 @@ class ConnectomeGNN(GraphModelBase):
         self.register_buffer("table", torch.from_numpy(table))
 
     def relations(self, x, mask, ids):
-        z = pair_lookup(self.table, ids)
-        return z * _off_diagonal(mask)[..., None].to(z.dtype)
+        return _on_graph(pair_lookup(self.table, ids), mask)
