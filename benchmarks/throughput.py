@@ -105,6 +105,11 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
     return result
 
 
+def _base(model: str) -> str:
+    """The registered name of ``model`` (``gnn:pair_hidden=16`` → ``gnn``)."""
+    return model.split(":", 1)[0]
+
+
 def time_sweep(data: str, device: str, workers: int, keep: Path | None = None) -> dict:
     """Wall seconds of ``wormgnn benchmark --profile paper`` with the six models (3 seeds,
     shared neurons, both tasks) in a fresh folder (``keep``: one that stays, to compare rows)."""
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     models = [m for m in args.models.split(",") if m]
-    unknown = [m for m in models if m not in REGISTRY]
+    unknown = [m for m in models if _base(m) not in REGISTRY]
     if unknown:
         parser.error(f"unknown model(s): {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
     device_name = torch.cuda.get_device_name(0) if device.startswith("cuda") else (platform.processor() or
@@ -164,16 +169,17 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
         for name in models:
-            for path in args.paths.split(",") if name == "gnn" else ["auto"]:
+            inferred = _base(name) == "gnn"
+            for path in args.paths.split(",") if inferred else ["auto"]:
                 os.environ["WORMGNN_COMPILE"] = paths[path]
                 with fused_path():  # as in training and a sweep's evaluation
                     row = measure(name, args.task, n, args.window, args.horizon, args.batch, args.steps, device,
-                                  args.precision) | ({"path": path} if name == "gnn" else {})
+                                  args.precision) | ({"path": path} if inferred else {})
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     for row in rows:
         fixed = next((r for r in rows if r["model"] == "gnn-connectome" and r["neurons"] == row["neurons"]), None)
-        if row["model"] == "gnn" and fixed and "train_windows_per_s" in row:
+        if _base(row["model"]) == "gnn" and fixed and "train_windows_per_s" in row:
             row["fraction_of_gnn_connectome"] = round(row["train_windows_per_s"] / fixed["train_windows_per_s"], 3)
     report = {"device": device, "device_name": device_name, "threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,

@@ -151,5 +151,13 @@ def test_dropout_keeps_the_expected_share_and_the_mean():
     out = drop(torch.ones(200_000))
     assert abs(float((out == 0).float().mean()) - 0.3) < 0.01
     assert abs(float(out.mean()) - 1.0) < 0.01
+    kept = (out != 0).float()
+    # the four 16-bit lanes of a random word are independent: neighbours' masks uncorrelated
+    assert abs(float(torch.corrcoef(torch.stack([kept[:-1], kept[1:]]))[0, 1])) < 0.01
+    assert torch.allclose(out[out != 0], torch.tensor(65536 / (65536 - round(0.3 * 65536))))
+    odd = torch.randn(3, 7, 5, requires_grad=True)  # not a multiple of four elements
+    dropped = Dropout(0.5).train()(odd)
+    dropped.sum().backward()
+    assert dropped.shape == odd.shape and torch.equal(odd.grad == 0, dropped == 0)
     x = torch.randn(10)
     assert torch.equal(drop.eval()(x), x)

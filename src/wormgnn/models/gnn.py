@@ -60,6 +60,9 @@ class GNNConfig(DecoderConfig):
     sparsity: float = 0.0
     """Weight of the mean relation probability in the loss (prefers few edges). Off by default:
     from the start of training it drives every relation to zero before any becomes useful."""
+    pair_hidden: int = 0
+    """Width of the encoder's pair features (0 = ``hidden``): the encoder's cost is its
+    (B, N, N, pair_hidden) pair stages."""
     centered: bool = False
     """Remove each sender's and receiver's mean relation logit (over real neurons), so that
     relations must be pair-specific rather than "this neuron is informative to all"."""
@@ -180,9 +183,11 @@ def pair_lookup(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
 
 
 class Dropout(nn.Module):
-    """Inverted dropout from a uniform draw, 2.4× faster on a CPU than ``nn.Dropout``
-    (Bernoulli sampling: 0.58 against 1.39 ms forward and backward for the decoder's
-    (128, 22, 64) messages, ≈ a fifth of a gnn-connectome training step)."""
+    """Inverted dropout from 16 random bits per element, drawn as 64-bit words: one draw per
+    four elements, and a mask made by arithmetic rather than a boolean comparison. 2.6× faster
+    on a CPU than ``nn.Dropout`` with its Bernoulli sampling (0.22 against 0.57 ms for the
+    decoder's (128, 22, 64) messages, ≈ a fifth of a gnn-connectome training step before).
+    Drops with probability ``round(p · 2¹⁶) / 2¹⁶`` (0.300003 for 0.3)."""
 
     def __init__(self, p: float):
         super().__init__()
@@ -191,7 +196,12 @@ class Dropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = (torch.rand_like(x) >= self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+        cut = round(self.p * 65536)
+        n = x.numel()
+        words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device).random_(-2**63, 2**63 - 1)
+        bits = words.view(torch.int16)[:n].view(x.shape)  # uniform on [-32768, 32767]
+        # 1 where bits ≥ cut - 32768, else 0: integers either side of a half-step
+        keep = (bits.to(x.dtype) - (cut - 32768 - 1)).clamp_(0, 1).mul_(65536 / (65536 - cut))
         return x * keep
 
 
@@ -342,12 +352,13 @@ class RelationalGNN(GraphModelBase):
     def __init__(self, spec: TaskSpec, config: GNNConfig):
         super().__init__(spec, config, config.edge_types)
         d, k = config.hidden, config.edge_types
+        p = config.pair_hidden or d
         self.node_in = nn.Sequential(nn.Linear(spec.window + config.identity_dim, d), nn.ELU(), nn.Linear(d, d))
-        self.edge1_a, self.edge1_b = nn.Linear(d, d), nn.Linear(d, d, bias=False)
-        self.node2 = nn.Sequential(nn.Linear(d, d), nn.ELU(), nn.Linear(d, d))
-        self.edge2_a, self.edge2_b = nn.Linear(d, d), nn.Linear(d, d, bias=False)
-        self.edge2_out = nn.Linear(d, k)
-        self.edge1_p, self.edge1_q = nn.Linear(d, d, bias=False), nn.Linear(d, d, bias=False)
+        self.edge1_a, self.edge1_b = nn.Linear(d, p), nn.Linear(d, p, bias=False)
+        self.node2 = nn.Sequential(nn.Linear(p, d), nn.ELU(), nn.Linear(d, d))
+        self.edge2_a, self.edge2_b = nn.Linear(d, p), nn.Linear(d, p, bias=False)
+        self.edge2_out = nn.Linear(p, k)
+        self.edge1_p, self.edge1_q = nn.Linear(d, p, bias=False), nn.Linear(d, p, bias=False)
         self.bilinear_u = nn.Linear(d, d * (k - 1), bias=False)
         self.bilinear_v = nn.Linear(d, d * (k - 1), bias=False)
         # a learned prior per identity pair: named neurons keep their relations across worms
