@@ -114,3 +114,16 @@ def test_refuses_foreign_files(tmp_path):
         load_model(tmp_path / "other.safetensors")
     with pytest.raises(DataError, match="no such model file"):
         load_model(tmp_path / "missing.safetensors")
+
+
+def test_a_file_saved_before_a_setting_existed_loads_as_the_model_it_was(tmp_path):
+    """gnn files from before ``pair_hidden`` have pair features as wide as ``hidden``."""
+    train, test, ids, _ = toy_windows("forecast", worms=2, frames=120)
+    torch.manual_seed(0)
+    model = build_model("gnn", TaskSpec("forecast", 8, 2, 6, identities=ids), {"hidden": 24, "pair_hidden": 0})
+    path = save_model(model, tmp_path / "m.safetensors", "gnn")
+    old = _rewrite(path, tmp_path / "old.safetensors",
+                   header=lambda h: h | {"config": {k: v for k, v in h["config"].items() if k != "pair_hidden"}})
+    loaded, _ = load_model(old)
+    assert loaded.config.pair_hidden == 0 and loaded.edge1_a.weight.shape == (24, 24)
+    assert (predict(loaded, test) == predict(model, test)).all()

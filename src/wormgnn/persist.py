@@ -116,7 +116,7 @@ def _config(path: Path, name: str, raw: object) -> dict:
         else:
             value = type(default)(value)
         settings[key] = value
-    return settings
+    return getattr(entry.config_cls, "predates", {}) | settings
 
 
 def load_model(path: str | Path, device: str = "cpu") -> tuple[WormModel, dict]:
