@@ -5,6 +5,7 @@
     python benchmarks/throughput.py --json sys.json --allocator system   # glibc's default allocator
     python benchmarks/throughput.py --json t.json --sizes 22,135 --models gnn,gnn-connectome --threads 1 \
         --paths eager,fused                         # the gnn's eager reference and its compiled encoder
+    python benchmarks/throughput.py --json t.json --sizes 22 --models gnn,gnn:pair_hidden=32   # model variants
     python benchmarks/throughput.py --json t.json --sizes 22 --models gnn --sweep ../shared/data/kato2015/WT_NoStim.mat
 
 Measures, on the device it runs on (named in the output): training windows/s (forward,
