@@ -33,7 +33,9 @@ from pathlib import Path
 import torch
 
 from wormgnn.cpu import keep_freed_memory
-from wormgnn.models import REGISTRY, TaskSpec, build_model
+from wormgnn.errors import WormGnnError
+from wormgnn.models import TaskSpec, build_model
+from wormgnn.models.base import parse_model
 from wormgnn.models.gnn import fused_path
 from wormgnn.store import atomic_write_text
 from wormgnn.train import fused_adam, resolve_device
@@ -106,11 +108,6 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
     return result
 
 
-def _base(model: str) -> str:
-    """The registered name of ``model`` (``gnn:pair_hidden=16`` → ``gnn``)."""
-    return model.split(":", 1)[0]
-
-
 def time_sweep(data: str, device: str, workers: int, keep: Path | None = None) -> dict:
     """Wall seconds of ``wormgnn benchmark --profile paper`` with the six models (3 seeds,
     shared neurons, both tasks) in a fresh folder (``keep``: one that stays, to compare rows)."""
@@ -161,16 +158,17 @@ def main(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     models = [m for m in args.models.split(",") if m]
-    unknown = [m for m in models if _base(m) not in REGISTRY]
-    if unknown:
-        parser.error(f"unknown model(s): {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
+    try:  # a name with its variant settings, e.g. gnn:pair_hidden=32
+        registered = {m: parse_model(m)[0].name for m in models}
+    except WormGnnError as exc:
+        parser.error(str(exc))
     device_name = torch.cuda.get_device_name(0) if device.startswith("cuda") else (platform.processor() or
                                                                                    platform.machine())
     paths = {"auto": os.environ.get("WORMGNN_COMPILE", "auto"), "eager": "0", "fused": "1"}
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
         for name in models:
-            inferred = _base(name) == "gnn"
+            inferred = registered[name] == "gnn"
             for path in args.paths.split(",") if inferred else ["auto"]:
                 os.environ["WORMGNN_COMPILE"] = paths[path]
                 with fused_path():  # as in training and a sweep's evaluation
@@ -180,7 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
                 rows.append(row)
     for row in rows:
         fixed = next((r for r in rows if r["model"] == "gnn-connectome" and r["neurons"] == row["neurons"]), None)
-        if _base(row["model"]) == "gnn" and fixed and "train_windows_per_s" in row:
+        if registered[row["model"]] == "gnn" and fixed and "train_windows_per_s" in row:
             row["fraction_of_gnn_connectome"] = round(row["train_windows_per_s"] / fixed["train_windows_per_s"], 3)
     report = {"device": device, "device_name": device_name, "threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "freed_memory_kept": kept, "torch": torch.__version__,

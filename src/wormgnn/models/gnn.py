@@ -214,9 +214,9 @@ class Dropout(nn.Module):
         n = x.numel()
         words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device).random_(-2**63, 2**63 - 1)
         bits = words.view(torch.int16)[:n].view(x.shape)  # uniform on [-32768, 32767]
-        # 1 where bits ≥ cut - 32768, else 0: integers either side of a half-step
-        keep = (bits.to(x.dtype) - (cut - 32768 - 1)).clamp_(0, 1).mul_(65536 / (65536 - cut))
-        return x * keep
+        # 1 where bits ≥ cut - 32768, else 0 (in float32, where these integers are exact)
+        keep = (bits.float() - (cut - 32768 - 1)).clamp_(0, 1).mul_(65536 / (65536 - cut))
+        return x * keep.to(x.dtype)
 
 
 class RelationalMessages(nn.Module):
