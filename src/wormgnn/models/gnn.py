@@ -89,8 +89,8 @@ def _compiling() -> bool:
 
 
 def _project(pairs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """Each pair's D features → K logits. Eager, one matrix product. Compiled, K sums of
-    products over D: TorchInductor then computes them inside the loop that makes ``pairs``,
+    """Each pair's P features → K logits. Eager, one matrix product. Compiled, K sums of
+    products over P: TorchInductor then computes them inside the loop that makes ``pairs``,
     which is never stored, and whose backward is elementwise (as a matrix product it was three
     extern calls of shape (B·N², 3) per step, ≈ 4.5 of 36 ms at N = 22)."""
     if _compiling():
@@ -101,10 +101,10 @@ def _project(pairs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> t
 def pair_stages(h: torch.Tensor, mask: torch.Tensor, e1a_w, e1a_b, e1b_w, e1p_w, e1q_w, n2_w1, n2_b1, n2_w2,
                 n2_b2, e2a_w, e2a_b, e2b_w, out_w, out_b) -> tuple[torch.Tensor, torch.Tensor]:
     """The encoder's two pair stages, node → edge → node → edge: edge logits (B, N, N, K) and
-    the second node states v (B, N, D).
+    the second node states v (B, N, D); pair features are P wide (``GNNConfig.pair_hidden``).
 
-    Every ``(B, N, N, D)`` tensor here feeds only elementwise operations, a sum over senders
-    and the final D → K projection, which is what a compiler can fuse into loops that never
+    Every ``(B, N, N, P)`` tensor here feeds only elementwise operations, a sum over senders
+    and the final P → K projection, which is what a compiler can fuse into loops that never
     write them to memory (``fused_relations``)."""
     e = (F.elu(F.linear(h, e1a_w, e1a_b).unsqueeze(2) + F.linear(h, e1b_w).unsqueeze(1))
          + F.linear(h, e1p_w).unsqueeze(2) * F.linear(h, e1q_w).unsqueeze(1))
@@ -156,7 +156,7 @@ def fused_path():
 def fused_relations():
     """``relation_probabilities`` compiled (TorchInductor: C++ loops on a CPU, Triton on a
     GPU), or None where the fast path is off. The encoder is bound by memory traffic and
-    kernel launches, not arithmetic: compiled, its (B, N, N, D) tensors, the D → K projection,
+    kernel launches, not arithmetic: compiled, its (B, N, N, P) tensors, the P → K projection,
     the softmax over relation types and the masks become a few loops over pairs; the backward
     recomputes the pair features instead of saving them.
 
@@ -395,8 +395,8 @@ class RelationalGNN(GraphModelBase):
     def relation_logits(self, x, mask, ids) -> torch.Tensor:
         """Encoder: node → edge → node → edge over the fully connected graph; (B, N, N, K).
 
-        Pair tensors only see additions, ELUs and the final D → K projection: the D × D
-        matmuls all act on nodes, which is what keeps N = 135 affordable on a CPU.
+        Pair tensors only see additions, ELUs and the final P → K projection: the matmuls all
+        act on nodes, which is what keeps N = 135 affordable on a CPU.
         """
         h, prior, weights, bilinear_u, bilinear_v = self._encoder_inputs(x, ids)
         none, edges = encoder_logits(h, mask, prior, weights, bilinear_u, bilinear_v)
