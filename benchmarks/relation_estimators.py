@@ -19,28 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from wormgnn.graph import ground_truth_agreement, reference_relations
+from wormgnn.files import atomic_write_text
+from wormgnn.relations.estimators import extended_estimates as estimates
+from wormgnn.relations.truths import TrueCoupling, score
 from wormgnn.sim import simulate
-from wormgnn.store import atomic_write_text
-from wormgnn.windows import prepare, zscore
-
-
-def estimates(traces: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
-    """Every estimator's |i → j| on one worm's traces (T, N)."""
-    x = traces.astype(np.float64)
-    n = x.shape[1]
-    out = dict(reference_relations(x))
-    for lag in (1, 2, 3):
-        out[f"lagged correlation {lag}"] = np.abs(zscore(x[:-lag]).T @ zscore(x[lag:]) / (len(x) - lag))
-    precision = np.linalg.inv(np.cov(x.T) + np.eye(n))
-    d = np.sqrt(np.diag(precision))
-    out["partial correlation"] = np.abs(precision / d[:, None] / d[None, :])
-    residual = x.copy()
-    for state in np.unique(labels):
-        residual[labels == state] -= x[labels == state].mean(0)
-    for name, value in reference_relations(residual).items():
-        out[f"{name} | state"] = value
-    return out
+from wormgnn.windows import prepare
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -56,9 +39,9 @@ def main(argv: list[str] | None = None) -> dict:
         for rec, prep, truth in zip(recordings, prepare(recordings, "shared"), truths, strict=True):
             n = int(prep.mask.sum())
             index = [rec.neuron_names.index(name) for name in prep.names[:n]]
-            coupling = truth[np.ix_(index, index)]
+            pairs = TrueCoupling([truth[np.ix_(index, index)]]).among(0, prep.names[:n])
             for name, value in estimates(prep.traces[:, :n], np.asarray(rec.labels)).items():
-                scores.setdefault(name, []).append(ground_truth_agreement(value, coupling)["auroc"])
+                scores.setdefault(name, []).append(score(value, pairs)["auroc"])
         report["seeds"][seed] = {name: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
                                  for name, v in scores.items()}
         for name, s in report["seeds"][seed].items():

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import typer
 
+from wormgnn.cli_data import data_app
 from wormgnn.cpu import keep_freed_memory
 from wormgnn.errors import WormGnnError
+from wormgnn.files import refuse_overwrite, writable_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Machine learning on whole-brain C. elegans activity.")
-data_app = typer.Typer(no_args_is_help=True, help="Read, inspect, convert and simulate recordings.")
 app.add_typer(data_app, name="data")
 
 
@@ -25,98 +26,6 @@ def _fail(message: str) -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     typer.echo(f"warning: {message}", err=True)
-
-
-def _writable_dir(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise WormGnnError(f"{path}: exists and is not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".wormgnn-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise WormGnnError(f"{path}: cannot write there ({exc.strerror or exc})") from None
-    return path
-
-
-@data_app.command("info")
-def data_info(
-    path: Path = typer.Argument(..., help="A recording file (Kato .mat, NWB) or a folder of them."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-) -> None:
-    """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts."""
-    from wormgnn.data import load, shared_names
-
-    recordings = load(path)
-    summaries = [r.summary() for r in recordings]
-    shared = shared_names(recordings)
-    if as_json:
-        typer.echo(json.dumps({"recordings": summaries, "shared_identified": shared}, indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=str(path))
-    for column in ("worm", "frames", "fps", "duration (s)", "neurons", "identified", "states (frames)"):
-        table.add_column(column, justify="left" if column in ("worm", "states (frames)") else "right")
-    for s in summaries:
-        states = " ".join(f"{k}:{v}" for k, v in s["states"].items()) or "-"
-        table.add_row(s["worm"], str(s["frames"]), f"{s['fps']:.3f}", f"{s['duration_s']:.0f}",
-                      str(s["neurons"]), str(s["identified"]), states)
-    console = Console(width=160)
-    console.print(table)
-    console.print(f"{len(shared)} names identified in all {len(recordings)} worms: {' '.join(shared)}")
-
-
-@data_app.command("convert")
-def data_convert(
-    path: Path = typer.Argument(..., help="A recording file or folder."),
-    to: str = typer.Option("nwb", "--to", help="Output format (nwb)."),
-    out: Path = typer.Option(..., "--out", help="Folder for one file per worm."),
-    overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
-) -> None:
-    """Write every worm as its own NWB file."""
-    from wormgnn.data import load
-    from wormgnn.data.nwb import write_nwb
-
-    if to != "nwb":
-        raise WormGnnError(f"--to {to}: unknown format (known: nwb)")
-    recordings = load(path)
-    _writable_dir(out)
-    targets = [out / f"{r.worm_id}.nwb" for r in recordings]
-    existing = [t.name for t in targets if t.exists()]
-    if existing and not overwrite:
-        raise WormGnnError(f"{out}: would overwrite {', '.join(existing)} (use --overwrite)")
-    for rec, target in zip(recordings, targets, strict=True):
-        write_nwb(rec, target)
-        typer.echo(f"wrote {target}")
-
-
-@data_app.command("simulate")
-def data_simulate(
-    out: Path = typer.Option(..., "--out", help="Folder for one NWB file per worm."),
-    worms: int = typer.Option(5, "--worms", help="Number of worms."),
-    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same worms."),
-    duration: float = typer.Option(1080.0, "--duration", help="Seconds per worm."),
-    overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
-) -> None:
-    """Simulated worms on the real wiring diagram; ground-truth couplings under OUT/ground_truth/."""
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import SimulationConfig, simulate
-    from wormgnn.sim.io import write_ground_truth
-
-    SimulationConfig(worms=worms, seed=seed, duration_s=duration).validate()
-    _writable_dir(out)
-    recordings, truths = simulate(worms=worms, seed=seed, duration_s=duration)
-    targets = [out / f"{r.worm_id}.nwb" for r in recordings]
-    existing = [t.name for t in targets if t.exists()]
-    if existing and not overwrite:
-        raise WormGnnError(f"{out}: would overwrite {', '.join(existing)} (use --overwrite)")
-    for rec, truth, target in zip(recordings, truths, targets, strict=True):
-        write_nwb(rec, target, extra_description="Simulated by wormgnn.sim.")
-        write_ground_truth(rec, truth, out / "ground_truth" / f"{rec.worm_id}.csv")
-    typer.echo(f"wrote {len(recordings)} worms to {out} (ground truth in {out / 'ground_truth'})")
 
 
 def _csv(values: list[str] | None) -> tuple[str, ...] | None:
@@ -146,13 +55,12 @@ def benchmark_cmd(
                                   "t + K (offline annotation; 0 = causal)."),
 ) -> None:
     """Every model on both tasks, within worms and on unseen worms, with error bars."""
+    from wormgnn.summary import render_terminal
     from wormgnn.sweep import BenchmarkConfig, run_benchmark
+    from wormgnn.tasks import parse_tasks
 
-    if task not in ("forecast", "behavior", "both"):
-        raise WormGnnError(f"--task {task}: unknown task (known: forecast, behavior, both)")
     cfg = BenchmarkConfig(
-        data=str(data) if data else None, out=out,
-        tasks=("forecast", "behavior") if task == "both" else (task,),
+        data=str(data) if data else None, out=out, tasks=parse_tasks(task),
         splits=_csv(split), models=_csv([models] if models else None), neurons=_csv([neurons]) or ("shared",),
         seeds=seeds, profile=profile, workers=workers, device=device, precision=precision, executor=executor,
         address=address, lookahead=lookahead,
@@ -160,7 +68,8 @@ def benchmark_cmd(
     result = run_benchmark(cfg)
     for note in result["notes"]:
         typer.echo(f"note: {note}", err=True)
-    typer.echo((out / "summary.md").read_text())
+    typer.echo(render_terminal(result["summary"]))
+    typer.echo(f"full table: {out / 'summary.md'}")
     typer.echo(f"{result['runs']} runs ({result['skipped']} already done), results in {out / 'results.jsonl'}")
     if report:
         from wormgnn.report import build_report
@@ -189,47 +98,27 @@ def graph_cmd(
 ) -> None:
     """Relations the GNN infers between neurons, per worm, against the wiring diagram, the
     signal propagation atlas (real worms) or the true coupling (simulated worms)."""
-    from wormgnn.experiment import sim_source
-    from wormgnn.graph import run_graph
+    from wormgnn.options import check_neurons
     from wormgnn.profiles import get_profile
-    from wormgnn.store import ResultStore
+    from wormgnn.relations.page import graph_report, render_terminal
+    from wormgnn.relations.run import run_graph
+    from wormgnn.sources import source_of
+    from wormgnn.store import output_folder
     from wormgnn.train import resolve_device
-    from wormgnn.windows import NEURON_SETS
 
-    if neurons not in NEURON_SETS:
-        raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    check_neurons(neurons)
     get_profile(profile)
-    if data is not None and not data.exists():
-        raise WormGnnError(f"{data}: no such file or directory")
-    ResultStore(out)  # validates and creates the folder
-    result = run_graph(str(data) if data else sim_source(5, 0), out, neurons, profile, seed,
-                       resolve_device(device), model_name=model, measure=relations,
-                       atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain)
-    for worm in result["worms"]:
-        c = worm["connectome"]
-        line = (f"{worm['worm']}: {worm['neurons']} neurons; connectome AUROC {c['auroc']:.3f}, "
-                f"AUPRC {c['auprc']:.3f} (density {c['edge_density']:.3f}, {c['neurons']} identified)")
-        if "ground_truth" in worm:
-            g = worm["ground_truth"]
-            line += f"; ground truth AUROC {g['auroc']:.3f}, AUPRC {g['auprc']:.3f}"
-        typer.echo(line)
-        for name, ref in worm["reference"].items():
-            against = "ground_truth" if "ground_truth" in ref else "connectome"
-            typer.echo(f"  {name} (reference): {against.replace('_', ' ')} AUROC {ref[against]['auroc']:.3f}")
-    if result["atlas"]:
-        a = result["atlas"]
-        typer.echo(f"against the signal propagation atlas ({a['strain']}; AUROC for q < 0.05 among measured pairs):")
-        for worm, scores in a["worms"].items():
-            first = next(iter(scores.values()))
-            absent = f", {len(first['absent'])} named neuron(s) not in the atlas" if first["absent"] else ""
-            typer.echo(f"  {worm} ({first['pairs']} pairs, {first['positives']} positive{absent}): "
-                       + ", ".join(f"{name} {s['auroc']:.3f}" for name, s in scores.items()))
-        typer.echo("  mean: " + ", ".join(f"{name} {v:.3f}" for name, v in a["mean_auroc"].items()))
+    source = source_of(data)
+    output_folder(out)
+    result = run_graph(source, out, neurons, profile, seed, resolve_device(device), model_name=model,
+                       measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain)
+    page = graph_report(out)
+    typer.echo(render_terminal(result))
     for note in result["notes"]:
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"consistency between worms (Pearson r over shared pairs): "
                f"{result['consistency']['mean_correlation']:.3f}")
-    typer.echo(f"relations in {out / 'relations'}, summary in {out / 'graph.json'}, page {out / 'report.html'}")
+    typer.echo(f"per worm: {out / 'graph.json'}; relations in {out / 'relations'}; page {page}")
 
 
 @app.command("train")
@@ -250,11 +139,10 @@ def train_cmd(
     """Train one model on every worm of a file (or all but the excluded ones) and save it."""
     from wormgnn.api import Model
     from wormgnn.data import load
+    from wormgnn.tasks import get_task
 
-    if task not in ("forecast", "behavior"):
-        raise WormGnnError(f"--task {task}: unknown task (known: forecast, behavior)")
-    if out.exists() and not overwrite:
-        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    get_task(task)
+    refuse_overwrite([out], overwrite)
     recordings = load(data)
     ids = [r.worm_id for r in recordings]
     unknown = [w for w in exclude_worm or [] if w not in ids]
@@ -293,8 +181,7 @@ def predict_cmd(
     A behavior model decodes with the lookahead it was trained with."""
     from wormgnn.api import predict_recordings, write_predictions
 
-    if out.exists() and not overwrite:
-        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    refuse_overwrite([out], overwrite)
     trained, recordings = _trained_and_recordings(model, data, device)
     results = predict_recordings(trained, recordings, decode)
     write_predictions(trained, results, out)
@@ -318,20 +205,14 @@ def annotate_cmd(
     would: by default a state sequence decoded offline (train the model with --lookahead 4)."""
     from wormgnn.api import annotation_labels, predict_recordings, write_predictions
     from wormgnn.data.nwb import write_annotation
-    from wormgnn.data.states import FINE_STATES
 
-    if out.exists() and not overwrite:
-        raise WormGnnError(f"{out}: exists (use --overwrite to replace it)")
+    refuse_overwrite([out], overwrite)
     trained, recordings = _trained_and_recordings(model, data, device)
     if trained.forecast:
         raise WormGnnError(f"{model}: a forecasting model; annotate needs a behavior model")
-    targets = []
     if nwb is not None:
-        _writable_dir(nwb)
-        targets = [nwb / f"{r.worm_id}.nwb" for r in recordings]
-        existing = [t.name for t in targets if t.exists()]
-        if existing and not overwrite:
-            raise WormGnnError(f"{nwb}: would overwrite {', '.join(existing)} (use --overwrite)")
+        writable_dir(nwb)
+        refuse_overwrite([nwb / f"{r.worm_id}.nwb" for r in recordings], overwrite)
     results = predict_recordings(trained, recordings, decode)
     write_predictions(trained, results, out)
     typer.echo(f"wrote {out} ({len(results)} worm(s), {decode} decoding, lookahead {trained.lookahead})")
@@ -339,7 +220,8 @@ def annotate_cmd(
         return
     for rec, result in results:
         path, series = write_annotation(
-            rec, annotation_labels(result, rec.frames), FINE_STATES, nwb / f"{rec.worm_id}.nwb",
+            rec, annotation_labels(result, rec.frames, trained.kind.classes), trained.kind.classes,
+            nwb / f"{rec.worm_id}.nwb",
             f"Decoded by wormgnn {trained.version} ({trained.name}, {decode} decoding, lookahead "
             f"{trained.lookahead}).")
         typer.echo(f"wrote {path} (/processing/Behavior/{series})")
@@ -349,12 +231,30 @@ def annotate_cmd(
 def report_cmd(
     folder: Path = typer.Argument(..., help="A benchmark output folder."),
     examples: bool = typer.Option(True, "--examples/--no-examples",
-                                  help="Repeat the best runs for traces, ethogram and relations."),
+                                  help="Draw the best runs' traces, ethogram and relations (kept by the runs)."),
 ) -> None:
     """Write FOLDER/report.html (self-contained) and FOLDER/figures/*.png."""
     from wormgnn.report import build_report
 
     typer.echo(f"wrote {build_report(folder, examples)}")
+
+
+@app.command("models")
+def models_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """Every registered model: its kind, the tasks it does, its settings and what it is."""
+    from wormgnn.models.base import describe_models
+
+    described = describe_models()
+    if as_json:
+        typer.echo(json.dumps(described, indent=1, default=list))
+        return
+    for m in described:
+        reference = ", can be the reference" if m["reference"] else ""
+        typer.echo(f"{m['name']:<16} {m['kind']}{reference}; tasks: {', '.join(m['tasks'])}")
+        typer.echo(f"{'':<16} {m['description']}")
+        settings = " ".join(f"{k}={v}" for k, v in m["settings"].items())
+        if settings:
+            typer.echo(f"{'':<16} settings: {settings}")
 
 
 def main() -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
-import traceback
 from collections.abc import Callable, Iterable
 
 from wormgnn.cpu import configure_process
 from wormgnn.errors import WormGnnError
-from wormgnn.experiment import RunSpec, execute
+from wormgnn.experiment import RunSpec, run_safely
 
 OnResult = Callable[[RunSpec, dict | None, str | None], None]
 """Called in the parent for every run: (spec, row, error message)."""
@@ -24,19 +23,10 @@ def _threads_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
-def _run_safely(spec: RunSpec) -> tuple[dict | None, str | None]:
-    try:
-        return execute(spec), None
-    except WormGnnError as exc:
-        return None, str(exc)
-    except Exception as exc:  # a bug in one run must not end the sweep
-        return None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-
-
 def run_inline(specs: Iterable[RunSpec], on_result: OnResult) -> None:
     configure_process(_threads_per_worker(1))
     for spec in specs:
-        row, error = _run_safely(spec)
+        row, error = run_safely(spec)
         on_result(spec, row, error)
 
 
@@ -63,7 +53,7 @@ def _worker(tasks, results, threads: int, parent: int) -> None:
             return
         index, spec = item
         results.put(("start", index, os.getpid()))
-        row, error = _run_safely(spec)
+        row, error = run_safely(spec)
         results.put(("done", index, (row, error)))
 
 

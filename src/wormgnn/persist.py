@@ -10,14 +10,15 @@ every field is checked before a model is built from it. Files of the first forma
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from wormgnn import __version__
 from wormgnn.errors import DataError, WormGnnError
+from wormgnn.files import atomic_write
 from wormgnn.models import TaskSpec, build_model
-from wormgnn.models.base import TASKS, WormModel, parse_model
+from wormgnn.models.base import WormModel, parse_model
+from wormgnn.tasks import TASKS
 
 FORMAT = "wormgnn-model/2"
 HEADER_KEY = "wormgnn"
@@ -29,15 +30,10 @@ def save_model(model: WormModel, path: str | Path, name: str, **meta) -> Path:
     metadata, written atomically."""
     from safetensors.torch import save_file
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = {"format": FORMAT, "version": __version__, "model": name,
               "spec": asdict(model.spec), "config": asdict(model.config), "meta": meta}
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header)})
-    os.replace(tmp, path)
-    return path
+    return atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header)}))
 
 
 def _header(path: Path) -> dict:

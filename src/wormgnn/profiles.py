@@ -14,11 +14,12 @@ class Profile:
     max_epochs: int
     patience: int
     train_stride: int
-    """Forecasting: adjacent windows at ~2.9 frames/s are nearly identical, every k-th one
+    """Per-neuron tasks (forecasting): adjacent windows are nearly identical, every k-th one
     trains as well."""
     behavior_train_stride: int = 1
-    """Behavior: every window. States switch within a frame or two, and a stride drops most of
-    the windows at the switches (gnn validation loss 0.78 → 0.75 on the real data, 5 folds)."""
+    """Tasks about a window's frame (behavior): every window. States switch within a frame or
+    two, and a stride drops most of the windows at the switches (chosen on validation loss,
+    docs/method.md)."""
     splits: tuple[str, ...] = ("lowo",)
     models: tuple[str, ...] = ("persistence", "linear", "mlp", "lstm", "gnn")
     window: int = 16
@@ -27,10 +28,6 @@ class Profile:
     lr: float = 1e-3
     finetune_lr: float = 5e-4
     model_overrides: dict = field(default_factory=dict)
-
-    def stride(self, task: str) -> int:
-        """Every how many windows an SGD model trains on, for this task."""
-        return self.train_stride if task == "forecast" else self.behavior_train_stride
 
     def describe(self) -> dict:
         return asdict(self)

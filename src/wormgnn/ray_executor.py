@@ -12,10 +12,10 @@ from wormgnn.experiment import RunSpec
 
 def _task(spec: RunSpec):
     from wormgnn.cpu import configure_process
-    from wormgnn.executors import _run_safely
+    from wormgnn.experiment import run_safely
 
     configure_process(1)
-    return _run_safely(spec)
+    return run_safely(spec)
 
 
 def run_ray(specs: list[RunSpec], on_result, address: str | None) -> None:

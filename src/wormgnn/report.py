@@ -1,8 +1,8 @@
-"""``wormgnn report DIR``: one self-contained HTML page (figures embedded) plus figures/*.png."""
+"""``wormgnn report DIR``: one self-contained HTML page (figures embedded) plus figures/*.png,
+rendered from what the runs wrote (results.jsonl and examples/); nothing is trained here."""
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from collections import defaultdict
@@ -10,45 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from wormgnn.data.states import COARSE_STATES, FINE_STATES
 from wormgnn.errors import WormGnnError
-from wormgnn.store import ResultStore, atomic_write_text
-from wormgnn.summary import STRUCTURE_AGNOSTIC, failed_runs, failure_lines, setting, summarize
+from wormgnn.figures import Figures, pyplot, relation_panel, write_page
+from wormgnn.store import ResultStore
+from wormgnn.summary import failed_runs, failure_lines, is_reference, setting, summarize, tasks_of
+from wormgnn.tasks import get_task
 
-NAMED_NEURONS = ("AVAL", "AVAR", "AVBL", "AVBR", "RIML", "RIMR", "SMDVR", "SMDVL", "SMDDR", "RIBL")
-STATE_COLORS = {"FORWARD": "#1b9e77", "REVERSAL": "#d95f02", "VENTRAL_TURN": "#7570b3", "DORSAL_TURN": "#e7298a"}
-plt = None
-
-
-def _pyplot():
-    global plt
-    if plt is None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as pyplot
-
-        pyplot.rcParams.update({"font.size": 10, "axes.titlesize": 11, "figure.dpi": 110,
-                                "axes.spines.top": False, "axes.spines.right": False})
-        plt = pyplot
-    return plt
-
-
-class Figures:
-    """Saves each figure as PNG and remembers it for the page."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder / "figures"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.items: list[tuple[str, str, Path]] = []
-
-    def save(self, fig, name: str, caption: str) -> None:
-        path = self.folder / f"{name}.png"
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, bbox_inches="tight")
-        tmp.replace(path)
-        _pyplot().close(fig)
-        self.items.append((name, caption, path))
+STATE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 
 
 def _group(summary, task, split, metric):
@@ -60,60 +28,70 @@ def _label(model: str, neurons: str) -> str:
     return model if neurons == "shared" else f"{model}\n({neurons})"
 
 
+def _structure_agnostic(model: str) -> bool:
+    from wormgnn.models.base import STRUCTURE_AGNOSTIC, model_entry
+
+    return model_entry(model).cls.kind == STRUCTURE_AGNOSTIC
+
+
+def _splits(summary: dict, task: str) -> list[str]:
+    return sorted({g["split"] for g in summary["groups"] if g["task"] == task})
+
+
 def comparison_figures(summary: dict, figs: Figures) -> None:
-    pyplot = _pyplot()
-    for task in ("forecast", "behavior"):
-        metrics = ("skill@1", "skill@8") if task == "forecast" else ("coarse.balanced_accuracy",
-                                                                      "fine.balanced_accuracy")
-        for split in sorted({g["split"] for g in summary["groups"] if g["task"] == task}):
-            fig, axes = pyplot.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    for task in tasks_of(summary):
+        metrics = get_task(task).figures
+        for split in _splits(summary, task):
+            fig, axes = pyplot().subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
             for ax, metric in zip(axes[0], metrics, strict=True):
-                groups = _group(summary, task, split, metric)
-                keys = sorted(groups, key=lambda k: (k[0] not in STRUCTURE_AGNOSTIC + ("persistence",), k))
-                means = [groups[k]["mean"] for k in keys]
-                stds = [groups[k]["std"] for k in keys]
-                colors = ["#999999" if k[0] in STRUCTURE_AGNOSTIC + ("persistence",) else "#2166ac" for k in keys]
-                ax.bar(range(len(keys)), means, yerr=stds, capsize=4, color=colors)
-                ax.set_xticks(range(len(keys)), [_label(*k) for k in keys], rotation=30, ha="right")
-                incomplete = {f["model"] for f in summary["failed"] if (f["task"], f["split"]) == (task, split)}
-                agnostic = [groups[k]["mean"] for k in keys if k[0] in STRUCTURE_AGNOSTIC and k[1] == "shared"
-                            and k[0] not in incomplete]
-                if agnostic:
-                    ax.axhline(max(agnostic), ls="--", color="k", lw=1, label="best structure-agnostic")
-                if task == "behavior":
-                    chance = 1 / (len(COARSE_STATES) if metric.startswith("coarse") else len(FINE_STATES))
-                    ax.axhline(chance, ls=":", color="r", lw=1, label="chance")
-                    ax.set_ylim(0, 1)
-                else:
-                    ax.axhline(0, color="r", ls=":", lw=1, label="persistence (skill 0)")
-                ax.set_ylabel(metric.replace("@", " at h = ").replace(".", " ").replace("_", " ")
-                              + (" (1 − MSE/MSE persistence)" if task == "forecast" else ""))
-                ax.set_title(f"{task}, {split}: {metric}")
-                ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2)
+                _comparison_panel(ax, summary, task, split, metric)
             fig.suptitle("mean ± std over seeds × folds (blue: graph models)", fontsize=9)
             figs.save(fig, f"comparison_{task}_{split}", f"Model comparison, {task}, split {split}.")
 
 
+def _comparison_panel(ax, summary: dict, task: str, split: str, metric: str) -> None:
+    groups = _group(summary, task, split, metric)
+    keys = sorted(groups, key=lambda k: (not _structure_agnostic(k[0]), k))
+    ax.bar(range(len(keys)), [groups[k]["mean"] for k in keys], yerr=[groups[k]["std"] for k in keys], capsize=4,
+           color=["#999999" if _structure_agnostic(k[0]) else "#2166ac" for k in keys])
+    ax.set_xticks(range(len(keys)), [_label(*k) for k in keys], rotation=30, ha="right")
+    incomplete = {f["model"] for f in summary["failed"] if (f["task"], f["split"]) == (task, split)}
+    agnostic = [groups[k]["mean"] for k in keys if is_reference(k[0]) and k[1] == "shared" and k[0] not in incomplete]
+    if agnostic:
+        ax.axhline(max(agnostic), ls="--", color="k", lw=1, label="best structure-agnostic")
+    if metric.startswith("skill"):
+        ax.axhline(0, color="r", ls=":", lw=1, label="persistence (skill 0)")
+    elif "accuracy" in metric:
+        ax.set_ylim(0, 1)
+    ax.set_ylabel(metric.replace("@", " at h = ").replace(".", " ").replace("_", " ")
+                  + (" (1 − MSE/MSE persistence)" if metric.startswith("skill") else ""))
+    ax.set_title(f"{task}, {split}: {metric}")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2)
+
+
 def horizon_figures(summary: dict, figs: Figures) -> None:
-    pyplot = _pyplot()
-    for split in sorted({g["split"] for g in summary["groups"] if g["task"] == "forecast"}):
-        fig, ax = pyplot.subplots(figsize=(6, 4))
-        series = defaultdict(dict)
-        for g in summary["groups"]:
-            if g["task"] == "forecast" and g["split"] == split and g["metric"].startswith("skill@"):
-                series[(g["model"], g["neurons"])][int(g["metric"].split("@")[1])] = g
-        for (model, neurons), by_h in sorted(series.items()):
-            hs = sorted(by_h)
-            mean = np.array([by_h[h]["mean"] for h in hs])
-            std = np.array([by_h[h]["std"] for h in hs])
-            ax.plot(hs, mean, marker="o", label=_label(model, neurons).replace("\n", " "))
-            ax.fill_between(hs, mean - std, mean + std, alpha=0.15)
-        ax.axhline(0, color="k", lw=0.8, ls=":")
-        ax.set_xlabel("forecast horizon h (frames, ~0.34 s each)")
-        ax.set_ylabel("skill = 1 − MSE / MSE of persistence")
-        ax.set_title(f"Forecast skill against horizon ({split})")
-        ax.legend(fontsize=8)
-        figs.save(fig, f"skill_vs_horizon_{split}", f"Forecast skill per horizon, split {split}.")
+    """Skill against horizon, for every task and split with skill at several horizons."""
+    for task in tasks_of(summary):
+        for split in _splits(summary, task):
+            series = defaultdict(dict)
+            for g in summary["groups"]:
+                if g["task"] == task and g["split"] == split and g["metric"].startswith("skill@"):
+                    series[(g["model"], g["neurons"])][int(g["metric"].split("@")[1])] = g
+            if not series:
+                continue
+            fig, ax = pyplot().subplots(figsize=(6, 4))
+            for (model, neurons), by_h in sorted(series.items()):
+                hs = sorted(by_h)
+                mean = np.array([by_h[h]["mean"] for h in hs])
+                std = np.array([by_h[h]["std"] for h in hs])
+                ax.plot(hs, mean, marker="o", label=_label(model, neurons).replace("\n", " "))
+                ax.fill_between(hs, mean - std, mean + std, alpha=0.15)
+            ax.axhline(0, color="k", lw=0.8, ls=":")
+            ax.set_xlabel("forecast horizon h (frames)")
+            ax.set_ylabel("skill = 1 − MSE / MSE of persistence")
+            ax.set_title(f"Forecast skill against horizon ({split})")
+            ax.legend(fontsize=8)
+            figs.save(fig, f"skill_vs_horizon_{split}", f"Forecast skill per horizon, split {split}.")
 
 
 def _best(summary, task, split, metric):
@@ -129,180 +107,138 @@ def _first_setting(rows: list[dict], task: str | None = None) -> str | None:
     return found[0][2] if found else None
 
 
+def _best_rows(rows: list[dict], summary: dict, task: str) -> tuple[str | None, tuple | None, list[dict]]:
+    """The example setting of a task, its best model by the task's first figure metric, and
+    that model's rows there."""
+    split = _first_setting(rows, task)
+    best = _best(summary, task, split, get_task(task).figures[0]) if split else None
+    chosen = [r for r in rows if r["task"] == task and setting(r) == split and (r["model"], r["neurons"]) == best]
+    return split, best, chosen
+
+
 def confusion_figures(rows: list[dict], summary: dict, figs: Figures) -> None:
-    pyplot = _pyplot()
-    split = _first_setting(rows, "behavior")
-    if split is None:
-        return
-    best = _best(summary, "behavior", split, "coarse.balanced_accuracy")
-    chosen = [r for r in rows if r["task"] == "behavior" and setting(r) == split
-              and (r["model"], r["neurons"]) == best and "confusion" in r]
-    if not chosen:
-        return
-    fig, axes = pyplot.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"wspace": 0.45})
-    for ax, level, names in ((axes[0], "coarse", COARSE_STATES), (axes[1], "fine", FINE_STATES)):
-        m = np.sum([np.array(r["confusion"][level]) for r in chosen], axis=0).astype(float)
-        norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-        im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
-        for i in range(len(names)):
-            for j in range(len(names)):
-                ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.6 else "black")
-        ax.set_xticks(range(len(names)), [n.lower() for n in names], rotation=35, ha="right")
-        ax.set_yticks(range(len(names)), [n.lower() for n in names])
-        ax.set_xlabel("decoded state")
-        ax.set_ylabel("annotated state")
-        ax.set_title(f"{level} states (row-normalised)")
-        fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of annotated frames")
-    fig.suptitle(f"Confusion of {best[0]} ({best[1]} neurons) on held-out worms, {split}, "
-                 f"summed over {len(chosen)} runs", fontsize=10)
-    figs.save(fig, f"confusion_{split}", f"Confusion matrices of the best decoder ({best[0]}), {split}.")
+    for task in tasks_of(summary):
+        split, best, chosen = _best_rows(rows, summary, task)
+        chosen = [r for r in chosen if "confusion" in r]
+        levels = get_task(task).confusion_labels()
+        if not chosen or not levels:
+            continue
+        fig, axes = pyplot().subplots(1, len(levels), figsize=(6.5 * len(levels), 4.8), squeeze=False,
+                                      gridspec_kw={"wspace": 0.45})
+        for ax, (level, names) in zip(axes[0], levels.items(), strict=True):
+            _confusion_panel(fig, ax, np.sum([np.array(r["confusion"][level]) for r in chosen], axis=0), names,
+                             level)
+        fig.suptitle(f"Confusion of {best[0]} ({best[1]} neurons) on held-out worms, {split}, "
+                     f"summed over {len(chosen)} runs", fontsize=10)
+        figs.save(fig, f"confusion_{task}_{split}",
+                  f"Confusion matrices of the best decoder ({best[0]}), {task}, {split}.")
 
 
-def example_figures(rows: list[dict], summary: dict, figs: Figures, source: str | None) -> None:
-    """Traces, ethogram and relations for one held-out worm: the runs are repeated (seeded)."""
-    if source is None:
-        return
-    from wormgnn.experiment import RunSpec, execute, load_dataset
+def _confusion_panel(fig, ax, matrix: np.ndarray, names, level: str) -> None:
+    norm = matrix.astype(float) / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if norm[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(names)), [n.lower() for n in names], rotation=35, ha="right")
+    ax.set_yticks(range(len(names)), [n.lower() for n in names])
+    ax.set_xlabel("decoded state")
+    ax.set_ylabel("annotated state")
+    ax.set_title(f"{level} (row-normalised)")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of annotated frames")
 
-    pyplot = _pyplot()
-    recordings = {r.worm_id: r for r in load_dataset(source)}
 
-    def rerun(task, key, split):
-        row = next((r for r in rows if r["task"] == task and setting(r) == split and r["seed"] == 0
-                    and (r["model"], r["neurons"]) == key), None)
-        if row is None:
-            return None
-        fields = {k: row[k] for k in ("dataset", "task", "split", "fold", "model", "neurons", "seed", "profile")}
-        return execute(RunSpec(source=source, device="cpu", lookahead=int(row.get("lookahead", 0) or 0), **fields),
-                       keep=True)
-
-    split = _first_setting(rows, "forecast")
-    forecast_key = _best(summary, "forecast", split, "skill@1") if split else None
-    if forecast_key is not None:
-        run = rerun("forecast", forecast_key, split)
-        if run is not None:
-            rec = recordings.get(run.row["fold"]) or next(iter(recordings.values()))
-            worm = run.row["fold"] if run.row["fold"] in recordings else rec.worm_id
-            test = run.test_windows
-            first = int(test.worm[0])
-            sel = (test.worm == first).numpy()
-            prepared_names = _prepared_names(source, run.row["neurons"], first)
-            chosen = [n for n in NAMED_NEURONS if n in prepared_names][:4] or [n for n in prepared_names if n][:4]
-            t = test.frame.numpy()[sel] / rec.fps
-            fig, axes = pyplot.subplots(len(chosen), 1, figsize=(10, 1.8 * len(chosen)), sharex=True, squeeze=False)
-            horizon = run.predictions.shape[1]
-            for ax, name in zip(axes[:, 0], chosen, strict=True):
-                j = prepared_names.index(name)
-                ax.plot(t, test.y.numpy()[sel, 0, j], color="k", lw=0.8, label="recorded (next frame)")
-                ax.plot(t, run.predictions[sel, 0, j], color="#2166ac", lw=0.8, label="forecast h = 1")
-                ax.plot(t + (horizon - 1) / rec.fps, run.predictions[sel, -1, j], color="#d6604d", lw=0.8,
-                        alpha=0.8, label=f"forecast h = {horizon}")
-                ax.set_ylabel(f"{name}\nΔF/F (z)")
-            axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
-            axes[-1, 0].set_xlabel("time (s)")
-            axes[0, 0].set_title(f"{forecast_key[0]} forecasts on held-out worm {worm} ({split})")
-            figs.save(fig, "traces", f"Recorded vs forecast activity of named neurons, held-out worm {worm}.")
-    split = _first_setting(rows, "behavior")
-    behavior_key = _best(summary, "behavior", split, "coarse.balanced_accuracy") if split else None
-    if behavior_key is not None:
-        run = rerun("behavior", behavior_key, split)
-        if run is not None:
-            from wormgnn.data.states import coarse_labels
-
-            test = run.test_windows
-            first = int(test.worm[0])
-            sel = (test.worm == first).numpy()
-            worm = run.row["fold"]
-            rec = recordings.get(worm) or next(iter(recordings.values()))
-            t = test.frame.numpy()[sel] / rec.fps
-            true = coarse_labels(test.labels.numpy()[sel])
-            lookahead = run.row.get("lookahead", 0)
-            lines = [("annotated", true),
-                     (f"decoded per frame{f' (lookahead {lookahead})' if lookahead else ''}",
-                      run.decoded["frame"][2][sel]),
-                     ("decoded sequence (HMM, offline)", run.decoded["smoothed"][2][sel])]
-            fig, ax = pyplot.subplots(figsize=(11, 2.8))
-            for row_y, (_, labels) in zip((2, 1, 0), lines, strict=True):
-                for k, state in enumerate(COARSE_STATES):
-                    ax.fill_between(t, row_y, row_y + 0.8, where=labels == k, color=STATE_COLORS[state],
-                                    step="mid", label=state.lower().replace("_", " ") if row_y == 2 else None)
-            ax.set_yticks([2.4, 1.4, 0.4], [name for name, _ in lines])
-            ax.set_xlabel("time (s)")
-            ax.set_ylim(0, 2.9)
-            ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3))
-            ax.set_title(f"Ethogram, held-out worm {worm}: {behavior_key[0]} ({split})")
-            figs.save(fig, "ethogram", f"Annotated vs decoded behavior over time, per frame and as a state "
-                                       f"sequence, held-out worm {worm}.")
+def example_figures(rows: list[dict], summary: dict, figs: Figures, store: ResultStore) -> list[str]:
+    """The best model's held-out worm for each task (its first seed-0 run), and the relations a
+    relation-inferring model read there, from the arrays the runs kept. Returns notes on what
+    could not be drawn."""
+    notes = []
+    for task in tasks_of(summary):
+        split, best, chosen = _best_rows(rows, summary, task)
+        row = next((r for r in chosen if r["seed"] == 0), None)
+        example = store.example(row) if row is not None else None
+        if row is not None and example is None:
+            notes.append(f"no example of {row['model']} ({task}): its folder predates stored examples; rerun the "
+                         "benchmark into a new folder to draw it")
+        if example is not None:
+            DRAW[str(example["kind"])](figs, example, row, split)
     split = _first_setting(rows)
-    graph_rows = [r for r in rows if r["model"] == "gnn" and setting(r) == split and r["seed"] == 0
-                  and r["neurons"] == "shared"]
-    if graph_rows:
-        row = graph_rows[0]
-        run = rerun(row["task"], ("gnn", "shared"), split)
-        if run is not None and hasattr(run.model, "relation_strength"):
-            relation_figure(source, run, figs)
+    for row in rows:
+        if setting(row) == split and row["seed"] == 0 and row["neurons"] == "shared" and row.get("example"):
+            example = store.example(row)
+            if example is not None and "relations" in example:
+                relation_figure(figs, example, row)
+                break
+    return notes
 
 
-def _prepared_names(source, neurons, index):
-    from wormgnn.experiment import load_dataset
-    from wormgnn.windows import prepare
+def trace_figure(figs: Figures, example: dict, row: dict, split: str) -> None:
+    names = [str(n) for n in example["neurons"]]
+    fps, t = float(example["fps"]), example["frames"] / float(example["fps"])
+    fig, axes = pyplot().subplots(len(names), 1, figsize=(10, 1.8 * len(names)), sharex=True, squeeze=False)
+    horizon = int(example["horizon"])
+    for k, (ax, name) in enumerate(zip(axes[:, 0], names, strict=True)):
+        ax.plot(t, example["recorded"][:, k], color="k", lw=0.8, label="recorded (next frame)")
+        ax.plot(t, example["first"][:, k], color="#2166ac", lw=0.8, label="forecast h = 1")
+        ax.plot(t + (horizon - 1) / fps, example["last"][:, k], color="#d6604d", lw=0.8, alpha=0.8,
+                label=f"forecast h = {horizon}")
+        ax.set_ylabel(f"{name}\nΔF/F (z)")
+    axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
+    axes[-1, 0].set_xlabel("time (s)")
+    axes[0, 0].set_title(f"{row['model']} forecasts on held-out worm {row['fold']} ({split})")
+    figs.save(fig, f"traces_{row['task']}",
+              f"Recorded vs forecast activity of named neurons, held-out worm {row['fold']}.")
 
-    return prepare(list(load_dataset(source)), neurons)[index].names
+
+def ethogram_figure(figs: Figures, example: dict, row: dict, split: str) -> None:
+    states = [str(s) for s in example["states"]]
+    t = example["frames"] / float(example["fps"])
+    lines = [k for k in example if k == "annotated" or k.startswith("decoded")]
+    lookahead = row.get("lookahead", 0)
+    fig, ax = pyplot().subplots(figsize=(11, 1.2 + 0.8 * len(lines)))
+    for row_y, line in zip(range(len(lines) - 1, -1, -1), lines, strict=True):
+        for k, state in enumerate(states):
+            ax.fill_between(t, row_y, row_y + 0.8, where=example[line] == k, color=STATE_COLORS[k % 7],
+                            step="mid", label=state.lower().replace("_", " ") if line == "annotated" else None)
+    label = {"decoded per frame": f"decoded per frame{f' (lookahead {lookahead})' if lookahead else ''}"}
+    ax.set_yticks([y + 0.4 for y in range(len(lines) - 1, -1, -1)], [label.get(line, line) for line in lines])
+    ax.set_xlabel("time (s)")
+    ax.set_ylim(0, len(lines) - 0.1)
+    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    ax.set_title(f"Ethogram, held-out worm {row['fold']}: {row['model']} ({split})")
+    figs.save(fig, f"ethogram_{row['task']}", f"Annotated vs decoded states over time, held-out worm {row['fold']}.")
 
 
-def relation_figure(source, run, figs: Figures) -> None:
-    from wormgnn.connectome import load_connectome
-    from wormgnn.experiment import load_dataset
-    from wormgnn.graph import MEASURE_LABELS, connectome_agreement, infer_relations, resolve_measure
-    from wormgnn.windows import prepare
+DRAW = {"traces": trace_figure, "ethogram": ethogram_figure}
+"""Example figures by the ``kind`` a task's example names."""
 
-    pyplot = _pyplot()
-    recordings = list(load_dataset(source))
-    prepared = prepare(recordings, "shared")
-    index = int(run.test_windows.worm[0])
-    measure = resolve_measure(run.model, None)
-    strength = infer_relations(run.model.cpu(), prepared[index], run.vocabulary, run.model.spec.window, measure)
-    names = prepared[index].names
-    chemical, gap, _ = load_connectome().submatrices(names)
-    wiring = np.log1p(chemical + gap)
-    agreement = connectome_agreement(strength, names)
-    fig, axes = pyplot.subplots(1, 2, figsize=(13, 5.8), gridspec_kw={"wspace": 0.5})
+
+def relation_figure(figs: Figures, example: dict, row: dict) -> None:
+    from wormgnn.relations.estimators import anatomy
+    from wormgnn.relations.readouts import MEASURE_LABELS
+    from wormgnn.relations.truths import WiringDiagram, score
+
+    names = [str(n) or None for n in example["relation_names"]]
+    strength = example["relations"]
+    agreement = score(strength, WiringDiagram().among(0, names))
+    fig, axes = pyplot().subplots(1, 2, figsize=(13, 5.8), gridspec_kw={"wspace": 0.5})
     for ax, matrix, title, label in (
-        (axes[0], strength, f"inferred by gnn on held-out {recordings[index].worm_id}", MEASURE_LABELS[measure]),
-        (axes[1], wiring, "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),
+        (axes[0], strength, f"inferred by {row['model']} on held-out {example['worm_id']}",
+         MEASURE_LABELS[str(example["relation_measure"])]),
+        (axes[1], anatomy(names), "Cook et al. 2019 connectome", "log(1 + synapses + gap junctions)"),
     ):
-        _relation_panel(fig, ax, matrix, names, title, label, fontsize=7)
-    fig.suptitle(f"Shared identified neurons: AUROC against the connectome {agreement['auroc']:.2f}, "
-                 f"AUPRC {agreement['auprc']:.2f} (edge density {agreement['edge_density']:.2f})", fontsize=10)
-    figs.save(fig, "relations", "Relations inferred by the GNN next to the wiring diagram.")
-
-
-REPORT_METRICS = {
-    "forecast": ("skill@1", "skill@8", "mse@1", "mse@8"),
-    "behavior": ("coarse.balanced_accuracy", "fine.balanced_accuracy", "filtered.coarse.balanced_accuracy",
-                 "smoothed.coarse.balanced_accuracy", "smoothed.fine.balanced_accuracy", "coarse.switch_ratio",
-                 "smoothed.coarse.switch_ratio"),
-}
-
-
-def _relation_panel(fig, ax, matrix, names, title: str, unit: str, fontsize: int) -> None:
-    """One i → j matrix as an image, senders as rows; masked (unmeasured) pairs grey."""
-    cmap = _pyplot().get_cmap("viridis").with_extremes(bad="#dddddd")
-    im = ax.imshow(matrix, cmap=cmap)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=fontsize)
-    ax.set_yticks(range(len(names)), names, fontsize=fontsize)
-    ax.set_xlabel("target neuron j")
-    ax.set_ylabel("source neuron i")
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.046, label=unit)
+        relation_panel(fig, ax, matrix, [n or "?" for n in names], title, label, fontsize=7)
+    fig.suptitle(f"Identified neurons: AUROC against the connectome {agreement['auroc']:.2f}, "
+                 f"AUPRC {agreement['auprc']:.2f} (edge density {agreement['density']:.2f})", fontsize=10)
+    figs.save(fig, "relations", "Relations inferred by the graph model next to the wiring diagram.")
 
 
 def _summary_table(summary: dict) -> str:
     out = []
-    for task in ("forecast", "behavior"):
-        metrics = REPORT_METRICS[task]
-        for split in sorted({g["split"] for g in summary["groups"] if g["task"] == task}):
+    for task in tasks_of(summary):
+        metrics = get_task(task).report
+        for split in _splits(summary, task):
             out.append(f"<h3>{task} — {html.escape(split)}</h3><table><tr><th>model</th><th>neurons</th>"
                        + "".join(f"<th>{html.escape(m)}</th>" for m in metrics) + "</tr>")
             keys = sorted({(g["model"], g["neurons"]) for g in summary["groups"]
@@ -318,32 +254,13 @@ def _summary_table(summary: dict) -> str:
     return "\n".join(out)
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}
-figure{{margin:1.5em 0}}img{{max-width:100%}}figcaption{{font-size:13px;color:#555}}</style></head>
-<body><h1>{title}</h1>
-<p>{intro}</p>
-{body}
-<h2>Figures</h2>
-{figures}
-<script>
-window.addEventListener('load', function () {{
-  var imgs = Array.prototype.slice.call(document.images);
-  var ok = imgs.every(function (i) {{ return i.complete && i.naturalWidth > 0; }});
-  document.body.setAttribute('data-images-loaded', ok ? String(imgs.length) : 'broken');
-}});
-</script></body></html>
-"""
-
-
 def build_report(folder: Path, examples: bool = True) -> Path:
-    """Write DIR/report.html and DIR/figures/*.png from DIR/results.jsonl."""
+    """Write DIR/report.html and DIR/figures/*.png from DIR/results.jsonl and DIR/examples/."""
     folder = Path(folder)
     if not (folder / "results.jsonl").exists():
         raise WormGnnError(f"{folder}: no results.jsonl (run 'wormgnn benchmark --out {folder}' first)")
-    rows = ResultStore(folder).rows()
+    store = ResultStore(folder)
+    rows = store.rows()
     if not rows:
         raise WormGnnError(f"{folder}/results.jsonl: holds no finished runs")
     config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
@@ -352,8 +269,7 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     comparison_figures(summary, figs)
     horizon_figures(summary, figs)
     confusion_figures(rows, summary, figs)
-    if examples:
-        example_figures(rows, summary, figs, config.get("source"))
+    notes = example_figures(rows, summary, figs, store) if examples else []
     intro = (f"{len(rows)} runs from {html.escape(str(config.get('data', 'unknown data')))}, profile "
              f"{html.escape(str(config.get('profile', {}).get('name', '?')))}. Traces are z-scored ΔF/F per "
              "neuron; skill is 1 − MSE/MSE of persistence; balanced accuracy is the mean recall over states.")
@@ -363,91 +279,6 @@ def build_report(folder: Path, examples: bool = True) -> Path:
                f"{len(summary['failed'])} planned run(s) have no result.</b> Their models are averaged over the "
                "runs that finished and are never the baseline.<ul>"
                + "".join(f"<li>{html.escape(line)}</li>" for line in failures) + "</ul></div>")
-    body = f"{warning}\n<h2>Summary (mean ± std over seeds × folds)</h2>\n{_summary_table(summary)}"
+    body = (f"{warning}\n<h2>Summary (mean ± std over seeds × folds)</h2>\n{_summary_table(summary)}"
+            + "".join(f"<p>{html.escape(note)}</p>" for note in notes))
     return write_page(folder / "report.html", "wormgnn benchmark report", intro, body, figs)
-
-
-def write_page(path: Path, title: str, intro: str, body: str, figs: Figures) -> Path:
-    """One self-contained HTML page: the given body, then every figure embedded."""
-    blocks = []
-    for name, caption, png in figs.items:
-        data = base64.b64encode(png.read_bytes()).decode()
-        blocks.append(f'<figure id="{name}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-                      f"<figcaption>{html.escape(caption)} (figures/{name}.png)</figcaption></figure>")
-    page = PAGE.format(title=html.escape(title), intro=intro, body=body, figures="\n".join(blocks))
-    atomic_write_text(path, page)
-    return path
-
-
-def _relation_aurocs(result: dict) -> tuple[str, dict[str, list[float]]]:
-    """The truth the graph command scored against (atlas, true coupling or wiring diagram) and
-    each reading's AUROC per worm."""
-    if result.get("atlas"):
-        per_worm = result["atlas"]["worms"].values()
-        return "signal propagation atlas", {r: [w[r]["auroc"] for w in per_worm] for r in next(iter(per_worm))}
-    against = "ground_truth" if "ground_truth" in result["worms"][0] else "connectome"
-    aurocs: dict[str, list[float]] = defaultdict(list)
-    for worm in result["worms"]:
-        aurocs[result["model"]].append(worm[against]["auroc"])
-        for name, ref in worm["reference"].items():
-            aurocs[name].append(ref[against]["auroc"])
-    label = "true coupling" if against == "ground_truth" else "wiring diagram (chemical ∪ gap junction)"
-    return label, dict(aurocs)
-
-
-def graph_report(out: Path, result: dict, example: tuple, atlas) -> Path:
-    """OUT/report.html and OUT/figures/: one worm's inferred relations beside the truth they are
-    scored against, and every reading's AUROC against the yardsticks."""
-    pyplot = _pyplot()
-    figs = Figures(Path(out))
-    truth_label, aurocs = _relation_aurocs(result)
-    worm, names, scores, coupling = example
-    model = result["model"]
-    if atlas is not None:
-        sub = atlas.among(names)
-        measured = (sub["measured"] > 0) & np.isfinite(sub["q"])
-        truth = np.where(measured, -np.log10(np.clip(sub["q"], 1e-6, 1)), np.nan)
-        truth_title, truth_unit = f"atlas ({atlas.strain}), grey: not measured", "−log10 q (i stimulated, j responds)"
-    elif coupling is not None:
-        truth, truth_title, truth_unit = np.abs(coupling), "simulator's true coupling", "|coupling|"
-    else:
-        from wormgnn.graph import anatomy
-
-        truth, truth_title, truth_unit = anatomy(names), "Cook et al. 2019 wiring", "log(1 + contacts)"
-    panels = [(scores[model], f"{model} ({result['measure']})", "relation strength"),
-              (scores["correlation"], "|correlation| (yardstick)", "|r|"), (truth, truth_title, truth_unit)]
-    labels = [n or f"#{i}" for i, n in enumerate(names)]
-    fig, axes = pyplot.subplots(1, 3, figsize=(19, 6), gridspec_kw={"wspace": 0.45})
-    for ax, (matrix, title, unit) in zip(axes, panels, strict=True):
-        shown = np.array(matrix, dtype=float)
-        np.fill_diagonal(shown, np.nan)
-        _relation_panel(fig, ax, np.ma.masked_invalid(shown), labels, title, unit, fontsize=6)
-    fig.suptitle(f"Relations i → j inferred on worm {worm}, beside the {truth_label}", fontsize=11)
-    figs.save(fig, "relations_vs_truth", f"Inferred relations on {worm} beside the {truth_label}.")
-    fig, ax = pyplot.subplots(figsize=(8, 4))
-    order = sorted(aurocs, key=lambda r: (not r.startswith(model), r))
-    means = [float(np.nanmean(aurocs[r])) for r in order]
-    # the mean of equal values can round past them; matplotlib refuses a negative bar
-    low = [max(m - float(np.nanmin(aurocs[r])), 0.0) for m, r in zip(means, order, strict=True)]
-    high = [max(float(np.nanmax(aurocs[r])) - m, 0.0) for m, r in zip(means, order, strict=True)]
-    colors = ["#2166ac" if r.startswith(model) else "#999999" for r in order]
-    ax.bar(range(len(order)), means, yerr=[low, high], capsize=4, color=colors)
-    ax.axhline(0.5, color="r", ls=":", lw=1, label="chance")
-    if "correlation" in aurocs:
-        ax.axhline(float(np.nanmean(aurocs["correlation"])), color="k", ls="--", lw=1, label="|correlation|")
-    ax.set_xticks(range(len(order)), order, rotation=25, ha="right")
-    ax.set_ylim(0.3, 1.0)
-    ax.set_ylabel(f"AUROC against the {truth_label}")
-    ax.set_title(f"Every reading against the yardsticks (mean, range over {len(result['worms'])} worms)")
-    ax.legend(fontsize=8)
-    figs.save(fig, "relation_auroc", f"AUROC of each relation reading against the {truth_label}.")
-    rows = "".join(f"<tr><td>{html.escape(r)}</td>" + "".join(f"<td>{v:.3f}</td>" for v in aurocs[r])
-                   + f"<td><b>{np.nanmean(aurocs[r]):.3f}</b></td></tr>" for r in order)
-    head = "".join(f"<th>{html.escape(w['worm'])}</th>" for w in result["worms"])
-    body = (f"<h2>AUROC against the {html.escape(truth_label)}</h2><table><tr><th>reading</th>{head}"
-            f"<th>mean</th></tr>{rows}</table>"
-            + "".join(f"<p>{html.escape(note)}</p>" for note in result.get("notes", [])))
-    intro = (f"Relations inferred by {html.escape(model)} ({html.escape(result['measure'])}) on "
-             f"{html.escape(str(result['source']))}, profile {html.escape(result['profile'])}, seed {result['seed']}.")
-    return write_page(Path(out) / "report.html", "wormgnn relations", intro, body, figs)
-

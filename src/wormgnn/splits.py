@@ -74,3 +74,11 @@ def plan(split: str, fold: str, worm_ids: list[str], frames: list[int], gap: int
         finetune_val=[(held, tune_val_start + gap, tune_end)],
         train_worms=others,
     )
+
+
+def fit_all(frames: list[int], gap: int) -> SplitPlan:
+    """Every worm trains, its last 15% validates (as the training worms of ``lowo`` do): a
+    model made to be used on worms it never saw. No test part."""
+    train = [(i, 0, _cut(t, 1 - LOWO_VAL_FRACTION)) for i, t in enumerate(frames)]
+    val = [(i, _cut(t, 1 - LOWO_VAL_FRACTION) + gap, t) for i, t in enumerate(frames)]
+    return SplitPlan(train, val, [], train_worms=list(range(len(frames))))

@@ -1,23 +1,25 @@
-"""The results store: one JSON line per finished run, appended whole, read back to resume."""
+"""The results store: one JSON line per finished run, appended whole, read back to resume;
+beside it, the arrays the report draws (``examples/``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from wormgnn.data.cleaning import DataWarning
 from wormgnn.errors import WormGnnError
+from wormgnn.files import atomic_write
 
 RESULTS = "results.jsonl"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+EXAMPLES = "examples"
+EXAMPLE_KEY = "_example"
+"""Where a run's row carries the arrays the report draws of it (``experiment.example``): the
+store writes them as an ``.npz`` file under ``examples/`` and keeps its path under ``example``."""
 
 
 def output_folder(folder: Path) -> Path:
@@ -106,8 +108,23 @@ class ResultStore:
     def done_keys(self) -> set[str]:
         return {row["key"] for row in self.rows()}
 
+    def example(self, row: dict) -> dict[str, np.ndarray] | None:
+        """The arrays a row kept for the report, or None (seeds other than 0, older folders)."""
+        path = self.folder / row["example"] if row.get("example") else None
+        if path is None or not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
     def append(self, row: dict) -> None:
-        """One ``write`` of one complete line, flushed to disk before returning."""
+        """One ``write`` of one complete line, flushed to disk before returning; the row's
+        example arrays are written first, atomically, so a row never names a missing file."""
+        arrays = row.get(EXAMPLE_KEY)
+        row = {k: v for k, v in row.items() if k != EXAMPLE_KEY}
+        if arrays:
+            name = f"{EXAMPLES}/{hashlib.sha1(row['key'].encode()).hexdigest()[:16]}.npz"
+            atomic_write(self.folder / name, lambda tmp: np.savez_compressed(tmp, **arrays), suffix=".npz")
+            row = {**row, "example": name}
         line = (json.dumps(row, sort_keys=True) + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

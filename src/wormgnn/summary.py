@@ -9,29 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from wormgnn.store import atomic_write_text
-
-STRUCTURE_AGNOSTIC = ("linear", "mlp", "lstm")
-HEADLINE = {
-    "forecast": ("skill@1", "skill@8", "mse@1", "mse@8"),
-    "behavior": ("coarse.balanced_accuracy", "fine.balanced_accuracy",
-                 "filtered.coarse.balanced_accuracy", "filtered.fine.balanced_accuracy",
-                 "smoothed.coarse.balanced_accuracy", "smoothed.fine.balanced_accuracy",
-                 "coarse.switch_ratio", "smoothed.coarse.switch_ratio", "smoothed.fine.switch_ratio",
-                 "smoothed.coarse.segment_f1", "smoothed.fine.segment_f1", "coarse.macro_f1", "fine.macro_f1"),
-}
-"""Behavior: frame-level (the decoder's argmax), 'filtered' (HMM forward filtering, causal) and
-'smoothed' (Viterbi, offline) decodings; switch_ratio = decoded / annotated switches per minute."""
+from wormgnn.files import atomic_write_text
+from wormgnn.tasks import TASKS, get_task
 
 
-def lower_is_better(metric: str) -> bool:
-    return metric.startswith("mse")
+def is_reference(model: str) -> bool:
+    """Whether rows of this model may be the reference others are paired with: a trained
+    structure-agnostic model (its kind is declared by its class; see models.base)."""
+    from wormgnn.models.base import model_entry, reference_candidate
 
-
-def compared(metric: str) -> bool:
-    """Whether a paired difference means better or worse (a switch rate is best near the
-    annotated one, neither high nor low)."""
-    return "switch" not in metric
+    return reference_candidate(model_entry(model).cls)
 
 
 def setting(row: dict) -> str:
@@ -42,14 +29,13 @@ def setting(row: dict) -> str:
 
 
 def flatten(row: dict) -> dict[str, float]:
-    m = row["metrics"]
-    if row["task"] == "forecast":
-        return {f"{kind}@{h}": v for kind in ("mse", "skill") for h, v in m[kind].items()}
-    out = {}
-    for prefix, block in (("", m), ("filtered.", m.get("filtered", {})), ("smoothed.", m.get("smoothed", {}))):
-        for level in ("coarse", "fine"):
-            out |= {f"{prefix}{level}.{name}": v for name, v in block.get(level, {}).items()}
-    return out
+    return get_task(row["task"]).flatten(row["metrics"])
+
+
+def tasks_of(summary: dict) -> list[str]:
+    """The tasks a summary holds, in registration order."""
+    present = {g["task"] for g in summary["groups"]}
+    return [t for t in TASKS if t in present]
 
 
 def _stats(values: list[float]) -> dict:
@@ -86,13 +72,15 @@ def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
     for g in groups:
         by_metric[(g["task"], g["split"], g["metric"])].append(g)
     for (task, split, metric), members in sorted(by_metric.items()):
-        if not compared(metric):
+        kind = get_task(task)
+        if not kind.compared(metric):
             continue
-        agnostic = [g for g in members if g["model"] in STRUCTURE_AGNOSTIC and g["neurons"] == "shared"
+        agnostic = [g for g in members if is_reference(g["model"]) and g["neurons"] == "shared"
                     and (task, split, g["model"]) not in incomplete]
         if not agnostic:
             continue
-        pick = min if lower_is_better(metric) else max
+        lower_is_better = kind.lower_is_better(metric)
+        pick = min if lower_is_better else max
         best = pick(agnostic, key=lambda g: g["mean"])
         reference = cells[(task, split, best["model"], "shared", metric)]
         for g in members:
@@ -101,7 +89,7 @@ def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
             if not common or (g["model"], g["neurons"]) == (best["model"], "shared"):
                 continue
             diffs = [values[k] - reference[k] for k in common]
-            better = [(d < 0) if lower_is_better(metric) else (d > 0) for d in diffs]
+            better = [(d < 0) if lower_is_better else (d > 0) for d in diffs]
             paired.append({"task": task, "split": split, "metric": metric, "model": g["model"],
                            "neurons": g["neurons"], "reference": best["model"], **_stats(diffs),
                            "wins": int(sum(better))})
@@ -135,9 +123,9 @@ def render_markdown(summary: dict, title: str = "wormgnn benchmark") -> str:
                   "to retry them.", ""] + [f"- {line}" for line in failures] + [""]
     groups = summary["groups"]
     paired = {(p["task"], p["split"], p["model"], p["neurons"], p["metric"]): p for p in summary["paired"]}
-    for task in ("forecast", "behavior"):
+    for task in tasks_of(summary):
         for split in sorted({g["split"] for g in groups if g["task"] == task}):
-            metrics = [m for m in HEADLINE[task] if any(g["metric"] == m for g in groups)]
+            metrics = [m for m in get_task(task).headline if any(g["metric"] == m for g in groups)]
             lines += [f"## {task} — {split}", "",
                       "| model | neurons | n | " + " | ".join(metrics) + " |",
                       "|---|---|---|" + "---|" * len(metrics)]
@@ -167,3 +155,34 @@ def write_summary(folder: Path, rows: list[dict], failed: list[dict] | tuple = (
     atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
     atomic_write_text(folder / "summary.md", render_markdown(summary))
     return summary
+
+
+def render_terminal(summary: dict, width: int = 100) -> str:
+    """The headline metrics of every task and split, mean ± std with the paired Δ to the best
+    structure-agnostic model and its wins, in at most ``width`` columns (the full table is
+    summary.md's)."""
+    groups = summary["groups"]
+    paired = {(p["task"], p["split"], p["model"], p["neurons"], p["metric"]): p for p in summary["paired"]}
+    stats = {(g["task"], g["split"], g["model"], g["neurons"], g["metric"]): g for g in groups}
+    lines = []
+    for task in tasks_of(summary):
+        for split in sorted({g["split"] for g in groups if g["task"] == task}):
+            metrics = [m for m in get_task(task).terminal if (task, split, m) in
+                       {(g["task"], g["split"], g["metric"]) for g in groups}]
+            refs = sorted({p["reference"] for p in summary["paired"] if (p["task"], p["split"]) == (task, split)
+                           and p["metric"] in metrics})
+            lines += ["", f"{task} — {split}" + (f" (Δ, wins: paired with {', '.join(refs)})" if refs else "")]
+            cell = max(8, (width - 26) // max(len(metrics), 1) - 1)
+            heads = [m.replace("balanced_accuracy", "bal. acc.") for m in metrics]
+            lines.append(f"{'model':<18} {'neurons':<7}" + "".join(f" {h[:cell]:<{cell}}" for h in heads))
+            for model, neurons in sorted({(g["model"], g["neurons"]) for g in groups
+                                          if (g["task"], g["split"]) == (task, split)}):
+                cells = []
+                for metric in metrics:
+                    g = stats.get((task, split, model, neurons, metric))
+                    p = paired.get((task, split, model, neurons, metric))
+                    text = "–" if g is None else f"{g['mean']:.3f}±{g['std']:.3f}"
+                    text += f" {p['mean']:+.3f} {p['wins']}/{p['n']}" if p else ""
+                    cells.append(f" {text[:cell]:<{cell}}")
+                lines.append(f"{model[:18]:<18} {neurons[:7]:<7}" + "".join(cells))
+    return "\n".join(line.rstrip() for line in lines).strip("\n")

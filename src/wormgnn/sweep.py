@@ -9,22 +9,24 @@ from pathlib import Path
 
 from wormgnn.errors import WormGnnError
 from wormgnn.executors import run_specs
-from wormgnn.experiment import RunSpec, dataset_fingerprint, load_dataset, sim_source
+from wormgnn.experiment import RunSpec
+from wormgnn.files import atomic_write_text
 from wormgnn.models import model_entry
-from wormgnn.models.base import TASKS
+from wormgnn.options import check_long_enough, check_lookahead, check_neurons, check_precision
 from wormgnn.profiles import get_profile
+from wormgnn.sources import dataset_fingerprint, load_dataset, source_of
 from wormgnn.splits import SPLITS, folds
-from wormgnn.store import FolderLock, ResultStore, atomic_write_text
+from wormgnn.store import FolderLock, ResultStore
 from wormgnn.summary import write_summary
+from wormgnn.tasks import DEFAULT_TASKS, get_task
 from wormgnn.train import resolve_device
-from wormgnn.windows import NEURON_SETS, frames_needed
 
 
 @dataclass
 class BenchmarkConfig:
     data: str | None = None
     out: Path = Path("runs/benchmark")
-    tasks: tuple[str, ...] = ("forecast", "behavior")
+    tasks: tuple[str, ...] = DEFAULT_TASKS
     splits: tuple[str, ...] | None = None
     models: tuple[str, ...] | None = None
     neurons: tuple[str, ...] = ("shared",)
@@ -43,61 +45,42 @@ class BenchmarkConfig:
 def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     """Validate the options and list every run; raises WormGnnError on a bad option."""
     profile = get_profile(cfg.profile)
-    if cfg.precision not in ("fp32", "bf16"):
-        raise WormGnnError(f"--precision {cfg.precision}: unknown precision (fp32, bf16)")
-    for task in cfg.tasks:
-        if task not in TASKS:
-            raise WormGnnError(f"--task {task}: unknown task (known: {', '.join(TASKS)}, both)")
+    check_precision(cfg.precision)
+    tasks = [get_task(task) for task in cfg.tasks]
     splits = cfg.splits or profile.splits
     for split in splits:
         if split not in SPLITS:
             raise WormGnnError(f"--split {split}: unknown split (known: {', '.join(SPLITS)})")
     for neurons in cfg.neurons:
-        if neurons not in NEURON_SETS:
-            raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
-    if cfg.lookahead < 0:
-        raise WormGnnError(f"--lookahead {cfg.lookahead}: must be 0 (causal decoding) or more")
-    if cfg.lookahead and "forecast" in cfg.tasks:
-        raise WormGnnError("--lookahead is for decoding behavior; use --task behavior (a forecast already "
-                           "looks ahead by its horizon)")
+        check_neurons(neurons)
+    check_lookahead(cfg.tasks, cfg.lookahead)
     models = cfg.models or profile.models
     entries = [(m, model_entry(m)) for m in models]
-    source = cfg.data or sim_source(5, 0)
-    if cfg.data is not None and not Path(cfg.data).exists():
-        raise WormGnnError(f"{cfg.data}: no such file or directory")
+    source = source_of(cfg.data)
     recordings = load_dataset(source)
     worm_ids = [r.worm_id for r in recordings]
-    if "behavior" in cfg.tasks and any(r.labels is None for r in recordings):
-        raise WormGnnError(f"{source}: some worms carry no behavioral states; use --task forecast")
-    check_lookahead(recordings, profile.window, cfg.lookahead)
+    for task in tasks:
+        task.check_recordings(list(recordings))
+    check_long_enough(recordings, profile.window, cfg.lookahead)
     fingerprint = dataset_fingerprint(source)
     specs = []
-    for task in cfg.tasks:
+    for task in tasks:
         for split in splits:
             for fold in folds(split, worm_ids):
                 for model, entry in entries:
-                    if task not in entry.cls.tasks:
+                    if not entry.cls.supports(task):
                         continue
                     for neurons in cfg.neurons:
                         if neurons == "all" and entry.cls.fixed_neurons:
                             continue
                         for seed in range(cfg.seeds or profile.seeds):
-                            specs.append(RunSpec(source, fingerprint, task, split, fold, model,
+                            specs.append(RunSpec(source, fingerprint, task.name, split, fold, model,
                                                  neurons, seed, profile.name, cfg.device, cfg.precision,
-                                                 cfg.lookahead if task == "behavior" else 0))
+                                                 cfg.lookahead if task.accepts_lookahead else 0))
     skipped = [m for m, e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
     if skipped:
         cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")
     return specs
-
-
-def check_lookahead(recordings, window: int, lookahead: int) -> None:
-    """One line, naming the worm, when a recording is too short for even one window."""
-    need = frames_needed(window, lookahead)
-    for rec in recordings:
-        if rec.frames < need:
-            raise WormGnnError(f"{rec.source or rec.worm_id}: worm {rec.worm_id} has {rec.frames} frames; a window "
-                               f"of {window} frames with lookahead {lookahead} needs at least {need}")
 
 
 def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:

@@ -12,7 +12,8 @@ from torch import nn
 
 from wormgnn.errors import WormGnnError
 from wormgnn.models.base import WormModel
-from wormgnn.models.gnn import fused_path
+from wormgnn.options import check_precision
+from wormgnn.tasks import get_task
 from wormgnn.windows import Windows
 
 
@@ -30,8 +31,8 @@ class TrainConfig:
 
 
 def fused_adam(device: str) -> bool | None:
-    """AdamW's one-kernel update (PyTorch ≥ 2.4 on a CPU): 0.2 against 0.55 ms a step for the
-    gnn-connectome's 19 tensors, which the loop over parameters spends on dispatch."""
+    """AdamW's one-kernel update (PyTorch ≥ 2.4 on a CPU): a loop over parameters spends a
+    small model's step on dispatch."""
     major, minor = (int(part) for part in torch.__version__.split(".")[:2])
     return True if (major, minor) >= (2, 4) or device.startswith("cuda") else None
 
@@ -47,8 +48,7 @@ def resolve_device(name: str) -> str:
 
 
 def _autocast(cfg: TrainConfig):
-    if cfg.precision not in ("fp32", "bf16"):
-        raise WormGnnError(f"--precision {cfg.precision}: unknown precision (fp32, bf16)")
+    check_precision(cfg.precision)
     device_type = "cuda" if cfg.device.startswith("cuda") else "cpu"
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
@@ -58,37 +58,9 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % (2**32))
 
 
-def persistence_error(data: Windows) -> torch.Tensor:
-    """Mean squared change from the last input frame, per horizon, over real neurons: (H,)."""
-    from wormgnn.metrics import mse_per_horizon
-
-    y = data.y.cpu().numpy()
-    last = data.x[:, -1:, :].cpu().numpy()
-    error = mse_per_horizon(np.broadcast_to(last, y.shape), y, data.mask.cpu().numpy())
-    return torch.as_tensor(error, dtype=data.y.dtype, device=data.y.device).clamp(min=1e-8)
-
-
 def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_scale: torch.Tensor | None = None):
-    """Masked MSE over real neurons (forecast) or class-weighted cross-entropy (behavior).
-
-    ``horizon_scale`` divides each horizon's error by the persistence error there (from the
-    training windows): the metric is skill per horizon, and an unscaled sum would let the far
-    horizons, whose errors are ~6× larger, decide what the model learns for h = 1.
-    """
-    unscored = float(getattr(model.config, "unscored_weight", 1.0))
-    if model.spec.forecast:
-        def forecast_loss(out, batch: Windows):
-            # neurons the metrics do not count weigh ``unscored`` (graph models, --neurons all)
-            scored = batch.scored.to(out.dtype)
-            neurons = scored + unscored * (batch.mask.to(out.dtype) - scored)
-            weight = neurons[:, None, :]
-            if horizon_scale is not None:
-                weight = weight / horizon_scale[None, :, None]
-            return ((out - batch.y) ** 2 * weight).sum() / (neurons.sum() * out.shape[1])
-
-        return forecast_loss
-    ce = nn.CrossEntropyLoss(weight=class_weights)
-    return lambda out, batch: ce(out, batch.labels)
+    """The model's task's loss, with the model's weight for neurons the metrics do not score."""
+    return get_task(model.spec.task).loss(model.spec, class_weights, horizon_scale, model.unscored_weight)
 
 
 def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
@@ -101,9 +73,9 @@ def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
 
 
 CPU_PAIR_BUDGET = 2**19
-"""Neuron pairs per evaluation batch on a CPU. At N = 135, 1024 windows make ~2 GB pair
-tensors that run 3–4× slower per window than batches of ~30 (memory-bound); at N = 22 the
-cap is above 1024 and changes nothing. GPUs keep the large batches."""
+"""Neuron pairs per evaluation batch on a CPU: pair tensors of large batches of large worms
+run several times slower per window (memory-bound; docs/performance.md). GPUs keep the large
+batches."""
 
 
 def evaluation_batch(limit: int, n_neurons: int, device: torch.device | str) -> int:
@@ -133,8 +105,8 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     if not model.trainable:
         return {"epochs": 0, "seconds": 0.0}
     device = cfg.device
-    if hasattr(model, "fit_direct"):  # closed-form and full-batch fits run where they are fastest
-        where = getattr(model, "fit_device", device)
+    if model.closed_form:  # closed-form and full-batch fits run where they are fastest
+        where = model.fit_device or device
         model.to(where)
         weights = class_weights.to(where) if class_weights is not None else None
         log = model.fit_direct(train.to(where), val.to(where), weights)
@@ -145,13 +117,13 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     train, val = train.to(device), val.to(device)
-    scale = persistence_error(train) if model.spec.forecast else None
+    scale = get_task(model.spec.task).horizon_scale(train)
     loss = loss_function(model, weights, scale)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                                   fused=fused_adam(device))
     best_loss, best_state, best_epoch, epoch = float("inf"), None, 0, 0
-    subset = int(getattr(model.config, "train_neurons", 0))
-    with fused_path():  # the gnn's compiled encoder, paid once per process
+    subset = model.train_neurons
+    with model.fast_path():  # compiled kernels (the gnn's encoder), paid once per process
         for epoch in range(1, cfg.max_epochs + 1):
             model.train()
             for index in _batches(len(train), cfg.batch_size, generator, device):
@@ -161,7 +133,7 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
                 optimizer.zero_grad(set_to_none=True)
                 with _autocast(cfg):
                     out = model(batch.x, batch.mask, batch.ids)
-                value = loss(out.float(), batch) + getattr(model, "aux_loss", 0.0)
+                value = loss(out.float(), batch) + model.auxiliary_loss()
                 value.backward()
                 nn.utils.clip_grad_norm_(model.parameters(), 5.0)
                 optimizer.step()
@@ -179,13 +151,14 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
 
 @torch.no_grad()
 def predict(model: WormModel, data: Windows, batch_size: int = 1024) -> np.ndarray:
-    """Forecasts (M, H, N), or fine-state probabilities (M, C)."""
+    """The task's predictions: forecasts (M, H, N), or class probabilities (M, C)."""
     model.eval()
+    task = get_task(model.spec.task)
     device = next(model.parameters()).device if any(True for _ in model.parameters()) else "cpu"
     outs = []
     batch_size = evaluation_batch(batch_size, data.x.shape[2], device)
     for start in range(0, len(data), batch_size):
         batch = data.subset(slice(start, start + batch_size)).to(device)
         out = model(batch.x, batch.mask, batch.ids)
-        outs.append((out if model.spec.forecast else torch.softmax(out, dim=-1)).float().cpu())
+        outs.append(task.outputs(out).float().cpu())
     return torch.cat(outs).numpy()

@@ -7,6 +7,7 @@ Behavior: the state at t from input frames ``t-W+1+K .. t+K``: ``K = 0`` is caus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,8 @@ import torch
 from wormgnn.data.recording import Recording, shared_names
 from wormgnn.data.states import fine_labels
 from wormgnn.errors import WormGnnError
+from wormgnn.options import check_neurons
 
-NEURON_SETS = ("shared", "all")
 UNKNOWN_IDENTITY = 0
 
 
@@ -40,14 +41,16 @@ def zscore(traces: np.ndarray) -> np.ndarray:
 
 
 def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None = None,
-            width: int | None = None, allow_missing: bool = False) -> list[Prepared]:
+            width: int | None = None, allow_missing: bool = False,
+            targets: Callable[[Recording], np.ndarray | None] | None = None) -> list[Prepared]:
     """Lay every recording on one neuron axis: the shared names, or all neurons padded.
 
     ``shared`` fixes the names (a trained model's); a recording lacking one of them is
-    refused unless ``allow_missing`` (graph models mask the missing neuron out).
+    refused unless ``allow_missing`` (graph models mask the missing neuron out). ``targets``
+    gives each recording's per-frame labels (a task's ``frame_labels``; default: Kato's
+    fine states where annotated).
     """
-    if neurons not in NEURON_SETS:
-        raise WormGnnError(f"--neurons {neurons}: unknown neuron set (known: {', '.join(NEURON_SETS)})")
+    check_neurons(neurons)
     shared = list(shared) if shared is not None else shared_names(recordings)
     if not shared:
         raise WormGnnError("no neuron is identified in every worm: the 'shared' set is empty")
@@ -57,8 +60,10 @@ def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None 
     out = []
     for rec in recordings:
         z = zscore(rec.traces)
-        labels = (fine_labels(rec.labels, rec.state_names) if rec.labels is not None
-                  else np.full(rec.frames, -1, dtype=np.int64))
+        labels = targets(rec) if targets is not None else (
+            fine_labels(rec.labels, rec.state_names) if rec.labels is not None else None)
+        if labels is None:
+            labels = np.full(rec.frames, -1, dtype=np.int64)
         traces = np.zeros((rec.frames, width), dtype=np.float32)
         mask = np.zeros(width, dtype=bool)
         if neurons == "shared":
@@ -137,21 +142,13 @@ Segment = tuple[int, int, int]
 """(recording index, first frame, end frame exclusive): every frame a window uses lies inside."""
 
 
-def frames_needed(window: int, lookahead: int = 0) -> int:
-    """The fewest frames a recording needs for one window: W, or K + 1 when the lookahead
-    reaches beyond the window (the decoded frame, then K frames after it)."""
-    return max(window, lookahead + 1)
-
-
 def make_windows(prepared: list[Prepared], segments: list[Segment], window: int, horizon: int,
                  stride: int = 1, vocabulary: dict[str, int] | None = None,
                  labelled_only: bool = False, lookahead: int = 0) -> Windows:
     """All windows inside the segments, the last input frame stepping by ``stride``; with a
     ``lookahead`` K the window is about the frame K before its last input frame."""
-    if lookahead < 0:
-        raise WormGnnError(f"--lookahead {lookahead}: must be 0 (causal) or more")
-    if lookahead and horizon:
-        raise WormGnnError("--lookahead is for decoding behavior; a forecast looks ahead by its horizon")
+    if lookahead < 0 or (lookahead and horizon):  # the tasks check the option; this is a guard
+        raise ValueError(f"lookahead {lookahead} with horizon {horizon}: a window has one or the other")
     vocabulary = vocabulary or {}
     xs, ys, labels, masks, scored, ids, worms, frames = [], [], [], [], [], [], [], []
     for rec_index, start, stop in segments:

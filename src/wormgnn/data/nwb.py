@@ -12,6 +12,7 @@ import numpy as np
 from wormgnn.data.cleaning import repair_nonfinite
 from wormgnn.data.recording import Recording, canonical_name
 from wormgnn.errors import DataError
+from wormgnn.files import atomic_write
 
 STATE_SERIES = "BehavioralState"
 _PREFERRED_SERIES = ("dff", "dfof", "deltaf", "calciumimresponse", "signal", "activity", "trace")
@@ -157,11 +158,11 @@ def write_nwb(recording: Recording, path: str | Path, extra_description: str = "
             rate=float(recording.fps), description=json.dumps(list(recording.state_names)),
             comments="per-frame index into the JSON list in description; -1 = unlabelled",
         ))
-    tmp = path.with_name(f".{path.name}.tmp")
-    with pynwb.NWBHDF5IO(str(tmp), "w") as io:
-        io.write(nwb)
-    tmp.replace(path)
-    return path
+    def write(tmp: Path) -> None:
+        with pynwb.NWBHDF5IO(str(tmp), "w") as io:
+            io.write(nwb)
+
+    return atomic_write(path, write)
 
 
 DECODED_SERIES = "DecodedBehavioralState"
@@ -178,13 +179,13 @@ def write_annotation(recording: Recording, labels: np.ndarray, vocabulary: tuple
 
     pynwb = _quiet_pynwb()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     source = Path(recording.source) if recording.source else None
-    if source is not None and source.is_file() and source.suffix.lower() == ".nwb":
-        shutil.copyfile(source, tmp)
-    else:
-        write_nwb(recording, tmp, extra_description="Written by wormgnn annotate.")
-    try:
+
+    def write(tmp: Path) -> None:
+        if source is not None and source.is_file() and source.suffix.lower() == ".nwb":
+            shutil.copyfile(source, tmp)
+        else:
+            write_nwb(recording, tmp, extra_description="Written by wormgnn annotate.")
         with pynwb.NWBHDF5IO(str(tmp), "a", load_namespaces=True) as io:
             nwb = io.read()
             behavior = nwb.processing.get("Behavior")
@@ -197,9 +198,12 @@ def write_annotation(recording: Recording, labels: np.ndarray, vocabulary: tuple
                 comments=f"per-frame index into the JSON list in description; -1 = not decoded. {comments}",
             ))
             io.write(nwb)
+        names.append(name)
+
+    names: list[str] = []
+    try:
+        atomic_write(path, write)
     except Exception as exc:  # pynwb/hdmf raise many kinds for files they cannot extend
-        tmp.unlink(missing_ok=True)
         problem = str(exc).splitlines()[0]
         raise DataError(source or path, f"cannot add the annotation to an NWB copy: {problem}") from None
-    tmp.replace(path)
-    return path, name
+    return path, names[0]

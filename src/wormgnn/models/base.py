@@ -1,68 +1,100 @@
-"""The one interface every model shares, for both tasks, and the registry of models by name."""
+"""The one interface every model shares, for every task, and the registry of models by name."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import torch
 from torch import nn
 
-from wormgnn.data.states import FINE_STATES
 from wormgnn.errors import WormGnnError
+from wormgnn.tasks import Task, TaskSpec, get_task
 
-TASKS = ("forecast", "behavior")
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """What a model must produce, and on what neuron axis."""
-
-    task: str
-    window: int = 16
-    horizon: int = 8
-    n_neurons: int = 0
-    n_classes: int = len(FINE_STATES)
-    identities: tuple[str, ...] = ()
-    """Names of the learned identities 1..V (0 = unknown), for models that look names up."""
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.identities) + 1
-
-    @property
-    def forecast(self) -> bool:
-        return self.task == "forecast"
+STRUCTURE_AGNOSTIC = "structure-agnostic"
+RELATION_INFERRING = "relation-inferring"
+FIXED_GRAPH = "fixed-graph"
+KINDS = (STRUCTURE_AGNOSTIC, RELATION_INFERRING, FIXED_GRAPH)
+"""structure-agnostic: no relation between neurons is inferred or given (the comparison's
+reference); relation-inferring: infers relations from activity; fixed-graph: relations given
+(the wiring diagram)."""
 
 
 class WormModel(nn.Module):
-    """``forward(x (B, W, N), mask (B, N), ids (B, N))`` → forecast ``(B, H, N)`` of z-scored
-    activity, or fine-state logits ``(B, C)``.
+    """``forward(x (B, W, N), mask (B, N), ids (B, N))`` → per-neuron output ``(B, H, N)``
+    (forecasts of z-scored activity) or one vector per window ``(B, C)`` (class logits), as
+    ``spec.per_neuron`` says.
 
-    Structure-agnostic models need the same neurons in the same order in every worm
-    (``fixed_neurons``); graph models accept any number, padded and masked.
+    What a model can do is declared here, never probed: the trainer, the benchmark and the
+    relation readings read these attributes. Structure-agnostic models need the same neurons
+    in the same order in every worm (``fixed_neurons``); graph models accept any number,
+    padded and masked.
     """
 
+    kind: ClassVar[str] = STRUCTURE_AGNOSTIC
     fixed_neurons: ClassVar[bool] = True
-    structure_agnostic: ClassVar[bool] = True
     trainable: ClassVar[bool] = True
-    tasks: ClassVar[tuple[str, ...]] = TASKS
+    closed_form: ClassVar[bool] = False
+    """Fitted by ``fit_direct`` (closed form, full batch) instead of the SGD loop."""
+    fit_device: ClassVar[str | None] = None
+    """Where ``fit_direct`` runs, whatever the run's device (None: the run's device)."""
 
     def __init__(self, spec: TaskSpec, config):
         super().__init__()
         self.spec = spec
         self.config = config
 
+    @classmethod
+    def supports(cls, task: Task) -> bool:
+        """Whether this model can be trained for ``task``."""
+        return True
+
+    @property
+    def infers_relations(self) -> bool:
+        return self.kind == RELATION_INFERRING
+
+    @property
+    def unscored_weight(self) -> float:
+        """Forecast loss weight of neurons the metrics do not score."""
+        return 1.0
+
+    @property
+    def train_neurons(self) -> int:
+        """Train on at most this many neurons per window (0: all)."""
+        return 0
+
+    def fit_direct(self, train, val, class_weights: torch.Tensor | None) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} trains with the SGD loop")
+
+    def auxiliary_loss(self) -> torch.Tensor | float:
+        """Added to the task's loss in every training step (e.g. a sparsity penalty)."""
+        return 0.0
+
+    def fast_path(self):
+        """A context in which the model may run its compiled kernels (entered by a training
+        run, whose compilation is repaid over thousands of batches)."""
+        return nullcontext()
+
+    def relation_strength(self, x, mask, ids) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} infers no relations")
+
     def output_size(self) -> int:
         s = self.spec
-        return s.horizon * s.n_neurons if s.forecast else s.n_classes
+        return s.horizon * s.n_neurons if s.per_neuron else s.n_classes
 
     def finish(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Flat head output → task output; forecasts are changes from the last frame."""
-        if not self.spec.forecast:
+        """Flat head output → task output; per-neuron outputs are changes from the last frame."""
+        if not self.spec.per_neuron:
             return out
         delta = out.view(out.shape[0], self.spec.horizon, self.spec.n_neurons)
         return x[:, -1:, :] + delta
+
+
+def reference_candidate(cls: type[WormModel]) -> bool:
+    """Whether a model of this class can be the reference that every model is paired with:
+    a trained structure-agnostic one (persistence defines skill, it is not a competitor)."""
+    return cls.kind == STRUCTURE_AGNOSTIC and cls.trainable
 
 
 @dataclass
@@ -127,10 +159,21 @@ def model_entry(text: str) -> ModelEntry:
     return parse_model(text)[0]
 
 
+def describe_models() -> list[dict]:
+    """Every registered model: name, kind, tasks, settings (defaults) and description."""
+    from wormgnn import models  # noqa: F401  (registers every model)
+    from wormgnn.tasks import TASKS
+
+    return [{"name": e.name, "kind": e.cls.kind, "tasks": [t for t, task in TASKS.items() if e.cls.supports(task)],
+             "fixed_neurons": e.cls.fixed_neurons, "reference": reference_candidate(e.cls),
+             "settings": {f.name: f.default for f in fields(e.config_cls)}, "description": e.description}
+            for e in sorted(REGISTRY.values(), key=lambda e: e.name)]
+
+
 def build_model(text: str, spec: TaskSpec, overrides: dict | None = None) -> WormModel:
     """The model named by ``text`` (with variant settings), profile ``overrides`` applied where they fit."""
     entry, variant = parse_model(text)
-    if spec.task not in entry.cls.tasks:
+    if not entry.cls.supports(get_task(spec.task)):
         raise WormGnnError(f"model '{text}' does not do the {spec.task} task")
     known = {f.name for f in fields(entry.config_cls)}
     settings = {k: v for k, v in (overrides or {}).items() if k in known} | variant

@@ -18,7 +18,10 @@ class NoConfig:
 @register("persistence", NoConfig, "forecast: the last frame, repeated (the skill baseline)")
 class Persistence(WormModel):
     trainable = False
-    tasks = ("forecast",)
+
+    @classmethod
+    def supports(cls, task) -> bool:
+        return task.per_neuron
 
     def forward(self, x, mask=None, ids=None):
         return x[:, -1:, :].expand(-1, self.spec.horizon, -1)
@@ -37,11 +40,12 @@ class LinearConfig:
 class Linear(WormModel):
     """Fitted in closed form (ridge) or by full-batch L-BFGS (logistic), not by the SGD trainer.
 
-    Both fits run on the CPU whatever the run's device: at 16 × 22 features they are small
-    sequential problems, and L-BFGS's many tiny steps took 218 s summed on an H200 for the
-    paper sweep's behavior runs (kernel launches), more than the gnn on both tasks.
+    Both fits run on the CPU whatever the run's device: at W × N features they are small
+    sequential problems, whose many tiny steps a GPU spends on kernel launches
+    (docs/performance.md).
     """
 
+    closed_form = True
     fit_device = "cpu"
 
     def __init__(self, spec: TaskSpec, config: LinearConfig):
@@ -57,7 +61,7 @@ class Linear(WormModel):
         self.head.bias.copy_(bias)
 
     def fit_direct(self, train, val, class_weights: torch.Tensor | None) -> dict:
-        if self.spec.forecast:
+        if self.spec.per_neuron:
             return self._fit_ridge(train, val)
         return self._fit_logistic(train, val, class_weights)
 
@@ -148,11 +152,4 @@ class LSTM(WormModel):
         return self.finish(self.head(self.drop(out[:, -1])), x)
 
 
-def class_weights(labels: torch.Tensor, classes: int) -> torch.Tensor:
-    """Inverse-frequency weights (mean 1 over present classes) so rare states count."""
-    counts = torch.bincount(labels[labels >= 0], minlength=classes).double()
-    weights = torch.where(counts > 0, counts.sum() / (counts.clamp(min=1) * (counts > 0).sum()), 0.0)
-    return weights.float()
-
-
-__all__ = ["LSTM", "MLP", "Linear", "Persistence", "class_weights"]
+__all__ = ["LSTM", "MLP", "Linear", "Persistence"]

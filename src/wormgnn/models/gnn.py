@@ -1,5 +1,5 @@
-"""Graph neural networks over neurons: relations inferred from activity (NRI-style), or fixed
-from the wiring diagram.
+"""The graph network that infers relations between neurons from their activity (NRI-style
+encoder, relational decoder of ``models.decoder``).
 
 Dense implementation: for N ≤ 302 neurons the fully connected graph is cheapest
 as ``(B, N, N, D)`` tensors. The first layer of every edge function is split as
@@ -15,40 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from wormgnn.models.base import TaskSpec, WormModel, register
-
-
-@dataclass(frozen=True)
-class DecoderConfig:
-    """Settings of the relational decoder and task heads, shared by both graph models."""
-
-    hidden: int = 32
-    identity_dim: int = 8
-    dropout: float = 0.3
-    """Chosen on validation loss (the training worms' held-out tail) over 0.1, for both tasks."""
-    recurrent: bool = False
-    """NRI's recurrent decoder (a GRU step per frame); see RelationDecoder for the cost."""
-    rounds: int = 2
-    heads: int = 4
-    """Attention-pooling heads for behavior: one softmax over neurons can average only one
-    group of them, and states are defined by several groups at once (AVA up and SMDV up)."""
-    train_neurons: int = 48
-    """Train on at most this many neurons per window (scored ones kept, the rest drawn anew
-    every batch; 0 = every neuron); evaluation always sees every neuron. Only ``--neurons all``
-    has more (≈ 100–135): its N² pair tensors train 7× faster this way (775 against 111
-    windows/s, 1 thread), with no loss (quick profile, 5 folds, forecast skill h = 1 / 8 on
-    the held-out worm: 0.009 / 0.107 with every neuron, 0.028 / 0.139 on subsets)."""
-    unscored_weight: float = 0.0
-    """Forecast loss weight of the neurons the metrics do not score (with ``--neurons all``,
-    those outside the shared identified set; they stay inputs). 0 was chosen over 1 on
-    validation skill averaged over horizons (0.135 vs 0.112, quick profile, 5 folds); with 1
-    the loss is spread over ≈ 120 neurons while the skill counts 22. ``graph`` sets 1: there
-    every neuron's relations are wanted."""
+from wormgnn.models.base import RELATION_INFERRING, TaskSpec, register
+from wormgnn.models.decoder import DecoderConfig, GraphModelBase, on_graph, pair_lookup
 
 
 @dataclass(frozen=True)
@@ -67,10 +39,7 @@ class GNNConfig(DecoderConfig):
     from the start of training it drives every relation to zero before any becomes useful."""
     pair_hidden: int = 16
     """Width of the encoder's pair features (0 = ``hidden``), which set its cost: 16 was
-    chosen over 32 (= hidden) on validation loss, paper profile, 5 folds × 3 seeds, real
-    worms: equal for forecasting (0.5006 against 0.5020, ± 0.0021), lower for behavior (0.744
-    against 0.777, ± 0.020, 11 of 15 runs), at 1.2× (N = 22) and 1.5× (N = 135) the
-    training speed."""
+    chosen over 32 (= hidden) on validation loss (docs/method.md, docs/performance.md)."""
     centered: bool = False
     """Remove each sender's and receiver's mean relation logit (over real neurons), so that
     relations must be pair-specific rather than "this neuron is informative to all"."""
@@ -91,8 +60,8 @@ def _compiling() -> bool:
 def _project(pairs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """Each pair's P features → K logits. Eager, one matrix product. Compiled, K sums of
     products over P: TorchInductor then computes them inside the loop that makes ``pairs``,
-    which is never stored, and whose backward is elementwise (as a matrix product it was three
-    extern calls of shape (B·N², 3) per step, ≈ 4.5 of 36 ms at N = 22)."""
+    which is never stored, and whose backward is elementwise (as a matrix product it was
+    extern calls of shape (B·N², K); docs/performance.md)."""
     if _compiling():
         return torch.stack([(pairs * weight[k]).sum(-1) for k in range(weight.shape[0])], dim=-1) + bias
     return F.linear(pairs, weight, bias)
@@ -132,7 +101,7 @@ def relation_probabilities(h: torch.Tensor, mask: torch.Tensor, prior: torch.Ten
     (``fused_relations``) serves every model of a process. Run eagerly it is the reference."""
     none, edges = encoder_logits(h, mask, prior, pair_weights, bilinear_u, bilinear_v)
     z = torch.softmax(torch.cat([none, edges], dim=-1) / tau, dim=-1)
-    return _on_graph(z, mask)
+    return on_graph(z, mask)
 
 
 _FUSED = None
@@ -160,9 +129,8 @@ def fused_relations():
     the softmax over relation types and the masks become a few loops over pairs; the backward
     recomputes the pair features instead of saving them.
 
-    Measured with one thread, batch 128, forecast training (``benchmarks/throughput.py``, see
-    docs/performance.md for the numbers and the command). The compilation costs ≈ 10–50 s once
-    per process and grad mode (less with the on-disk cache of an earlier process).
+    The compilation is paid once per process and grad mode (docs/performance.md has what it
+    costs and gains, with the command).
     ``WORMGNN_COMPILE``: ``auto`` (default: on where a C++ compiler or a GPU is there), ``1``, ``0``.
     """
     global _FUSED
@@ -186,163 +154,6 @@ def fused_relations():
     return _FUSED
 
 
-def pair_lookup(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """``table[ids_i, ids_j]``, (B, N, N, …), or (1, N, N, …) when every window of the batch
-    has the same neurons in the same order (always so for one worm's windows): one lookup
-    instead of B, and a backward that sums over the batch before scattering (1.0 → 0.05 ms a
-    step at N = 22, batch 128). The check costs one host sync per batch on a GPU."""
-    if ids.shape[0] > 1 and bool((ids == ids[:1]).all()):
-        ids = ids[:1]
-    return table[ids[:, :, None], ids[:, None, :]]
-
-
-class Dropout(nn.Module):
-    """Inverted dropout from 16 random bits per element, drawn as 64-bit words: one draw per
-    four elements, and a mask made by arithmetic rather than a boolean comparison. On a CPU,
-    0.22 ms forward for the decoder's (128, 22, 64) messages, against 0.57 ms for a uniform
-    float per element and 1.39 ms (forward and backward) for ``nn.Dropout``'s Bernoulli
-    sampling. Drops with probability ``round(p · 2¹⁶) / 2¹⁶`` (0.300003 for 0.3)."""
-
-    def __init__(self, p: float):
-        super().__init__()
-        self.p = p
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        cut = round(self.p * 65536)
-        n = x.numel()
-        words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device).random_(-2**63, 2**63 - 1)
-        bits = words.view(torch.int16)[:n].view(x.shape)  # uniform on [-32768, 32767]
-        # 1 where bits ≥ cut - 32768, else 0 (in float32, where these integers are exact)
-        keep = (bits.float() - (cut - 32768 - 1)).clamp_(0, 1).mul_(65536 / (65536 - cut))
-        return x * keep.to(x.dtype)
-
-
-class RelationalMessages(nn.Module):
-    """Per relation type k, each neuron receives the relation-weighted mean of its senders'
-    messages ``f_k(s_i)``: one ``(N × N) @ (N × D)`` product per type, no pair tensor.
-
-    Messages depend on the sender's state only (as in a graph convolution); the relation
-    weights carry the pair. This is what makes many rounds affordable on a CPU.
-    """
-
-    def __init__(self, hidden: int, edge_types: int):
-        super().__init__()
-        self.types = edge_types - 1  # type 0 carries no message
-        self.message = nn.Sequential(nn.Linear(hidden, hidden * self.types), nn.ELU())
-        self.hidden = hidden
-
-    @staticmethod
-    def adjacency(relations: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(B, K-1, receiver, sender), padding senders at zero, normalised by real neurons."""
-        real = mask.to(relations.dtype)
-        norm = real.sum(dim=1).clamp(min=1.0)[:, None, None, None]
-        return (relations[..., 1:] * real[:, :, None, None]).permute(0, 3, 2, 1) / norm
-
-    def forward(self, state: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
-        b, n, _ = state.shape
-        sent = self.message(state).view(b, n, self.types, self.hidden).transpose(1, 2)
-        return (adjacency @ sent).transpose(1, 2).reshape(b, n, self.types * self.hidden)
-
-
-class RelationDecoder(nn.Module):
-    """Node states updated with relation-weighted messages.
-
-    ``recurrent``: a GRU per neuron over every frame of the window, messages at each frame
-    (NRI's recurrent decoder; costs B·N·W·D² per window). Otherwise: a per-neuron encoding
-    of the whole window, then ``rounds`` residual message-passing rounds (W times cheaper).
-    """
-
-    def __init__(self, in_dim: int, window: int, hidden: int, edge_types: int, dropout: float,
-                 recurrent: bool, rounds: int):
-        super().__init__()
-        self.recurrent = recurrent
-        self.hidden = hidden
-        self.messages = RelationalMessages(hidden, edge_types)
-        width = hidden * (edge_types - 1)
-        self.drop = Dropout(dropout)
-        if recurrent:
-            self.cell = nn.GRUCell(in_dim + width, hidden)
-        else:
-            self.encode = nn.Sequential(nn.Linear(window * in_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
-            self.update = nn.ModuleList(
-                nn.Sequential(nn.Linear(hidden + width, hidden), nn.GELU(), nn.Linear(hidden, hidden))
-                for _ in range(rounds))
-
-    def forward(self, x: torch.Tensor, emb: torch.Tensor, relations: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """x (B, W, N), identity embeddings (B, N, I); relations (B, N, N, K), zero off the graph
-        and at padding. Each frame's input is a neuron's value beside its identity embedding."""
-        b, w, n = x.shape
-        adjacency = self.messages.adjacency(relations, mask)
-        if self.recurrent:
-            inputs = torch.cat([x.unsqueeze(-1), emb.unsqueeze(1).expand(-1, w, -1, -1)], dim=-1)
-            state = inputs.new_zeros(b * n, self.hidden)
-            for t in range(w):
-                received = self.messages(state.view(b, n, self.hidden), adjacency)
-                step = torch.cat([inputs[:, t], self.drop(received)], dim=-1).reshape(b * n, -1)
-                state = self.cell(step, state)
-            return state.view(b, n, self.hidden)
-        state = self.encode[2](self.encode[1](self._encode_window(x, emb)))
-        for update in self.update:
-            received = self.drop(self.messages(state, adjacency))
-            first = update[0]  # a linear layer of [state, received], as two products: no concatenation
-            hidden = F.linear(state, first.weight[:, :self.hidden], first.bias) + F.linear(
-                received, first.weight[:, self.hidden:])
-            state = state + update[2](update[1](hidden))
-        return state
-
-    def _encode_window(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        """The encoder's first layer on every frame's [value, identity] of a neuron, without
-        building them: the identity is the same at every frame, so its weights act once, summed
-        over frames (0.45 against 1.36 ms forward and backward at N = 22, batch 128)."""
-        first = self.encode[0]
-        weight = first.weight.view(self.hidden, x.shape[1], -1)  # (D, W, 1 + I)
-        return (F.linear(x.transpose(1, 2), weight[:, :, 0], first.bias)
-                + F.linear(emb, weight[:, :, 1:].sum(dim=1)))
-
-
-class GraphModelBase(WormModel):
-    """Identity embeddings, the decoder and the two task heads, shared by both graph models."""
-
-    fixed_neurons = False
-    structure_agnostic = False
-
-    def __init__(self, spec: TaskSpec, config: DecoderConfig, edge_types: int):
-        super().__init__(spec, config)
-        d = config.hidden
-        self.identity = nn.Embedding(max(spec.vocab_size, 1), config.identity_dim)
-        self.decoder = RelationDecoder(1 + config.identity_dim, spec.window, d, edge_types, config.dropout,
-                                       config.recurrent, config.rounds)
-        node = d + config.identity_dim
-        if spec.forecast:
-            self.head = nn.Sequential(nn.Linear(node, d), nn.GELU(), nn.Linear(d, spec.horizon))
-        else:
-            self.attend = nn.Sequential(nn.Linear(node, d), nn.Tanh(), nn.Linear(d, config.heads))
-            self.value = nn.Sequential(nn.Linear(node, d * config.heads), nn.GELU())
-            self.head = nn.Sequential(Dropout(config.dropout), nn.Linear(d * config.heads, spec.n_classes))
-        self.aux_loss = torch.zeros(())
-
-    def relations(self, x: torch.Tensor, mask: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def forward(self, x, mask, ids, relations: torch.Tensor | None = None):
-        mask = mask.bool()
-        if relations is None:
-            relations = self.relations(x, mask, ids)
-        elif relations.shape[0] != x.shape[0]:
-            relations = relations.expand(x.shape[0], -1, -1, -1)
-        emb = self.identity(ids)
-        state = torch.cat([self.decoder(x, emb, relations, mask), emb], dim=-1)
-        if self.spec.forecast:
-            delta = self.head(state)  # (B, N, H)
-            return x[:, -1:, :] + delta.transpose(1, 2) * mask[:, None, :]
-        score = self.attend(state).masked_fill(~mask[..., None], float("-inf"))  # (B, N, heads)
-        value = self.value(state).view(*score.shape, -1)  # (B, N, heads, D)
-        pooled = torch.einsum("bnh,bnhd->bhd", torch.softmax(score, dim=1), value)
-        return self.head(pooled.flatten(1))
-
-
 def _double_centered(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """(B, N, N, K) minus row and column means plus the grand mean, over real neurons only."""
     real = mask.to(values.dtype)[:, :, None, None]
@@ -353,16 +164,14 @@ def _double_centered(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return values - row - col + grand
 
 
-def _on_graph(z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Relations (B, N, N, K) zeroed on the diagonal and wherever either neuron is padding."""
-    n = mask.shape[1]
-    eye = torch.eye(n, dtype=torch.bool, device=mask.device)
-    return z * (mask[:, :, None] & mask[:, None, :] & ~eye)[..., None].to(z.dtype)
-
-
 @register("gnn", GNNConfig, "graph network that infers relations between neurons from their activity "
           "(NRI-style encoder + recurrent relational decoder)")
 class RelationalGNN(GraphModelBase):
+    kind = RELATION_INFERRING
+
+    def fast_path(self):
+        return fused_path()
+
     def __init__(self, spec: TaskSpec, config: GNNConfig):
         super().__init__(spec, config, config.edge_types)
         d, k = config.hidden, config.edge_types
@@ -411,7 +220,7 @@ class RelationalGNN(GraphModelBase):
                 z = F.gumbel_softmax(logits, tau=self.config.tau, dim=-1)
             else:
                 z = torch.softmax(logits / self.config.tau, dim=-1)
-            z = _on_graph(z, mask)
+            z = on_graph(z, mask)
         else:
             h, prior, weights, bilinear_u, bilinear_v = self._encoder_inputs(x, ids)
             encoder = (fused_relations() if _FUSED_ACTIVE else None) or relation_probabilities
@@ -429,28 +238,3 @@ class RelationalGNN(GraphModelBase):
         z = self.relations(x, mask.bool(), ids)
         self.train(was)
         return z[..., 1:].sum(-1).mean(0)
-
-
-@dataclass(frozen=True)
-class ConnectomeGNNConfig(DecoderConfig):
-    """The decoder's settings only: the graph is fixed."""
-
-
-@register("gnn-connectome", ConnectomeGNNConfig, "the same relational decoder on the fixed Cook et al. "
-          "2019 wiring diagram (chemical and gap junctions as two relation types)")
-class ConnectomeGNN(GraphModelBase):
-    """Neurons without an identity (or unknown to the wiring diagram) get no edges."""
-
-    def __init__(self, spec: TaskSpec, config: ConnectomeGNNConfig):
-        super().__init__(spec, config, edge_types=3)
-        from wormgnn.connectome import load_connectome
-
-        names = [None, *spec.identities]
-        chemical, gap, _ = load_connectome().submatrices(names)
-        table = np.zeros((len(names), len(names), 3), dtype=np.float32)
-        table[..., 1] = np.log1p(chemical) / max(np.log1p(chemical).max(), 1e-6)
-        table[..., 2] = np.log1p(gap) / max(np.log1p(gap).max(), 1e-6)
-        self.register_buffer("table", torch.from_numpy(table))
-
-    def relations(self, x, mask, ids):
-        return _on_graph(pair_lookup(self.table, ids), mask)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
 
 from wormgnn.data.recording import Recording
+from wormgnn.files import atomic_write
 
 
 def neuron_labels(recording: Recording) -> list[str]:
@@ -18,15 +18,14 @@ def neuron_labels(recording: Recording) -> list[str]:
 
 def write_matrix_csv(matrix: np.ndarray, labels: list[str], path: Path) -> Path:
     """A square matrix with row/column labels, written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["source\\target", *labels])
-        for label, row in zip(labels, matrix, strict=True):
-            writer.writerow([label, *(f"{v:.6g}" for v in row)])
-    os.replace(tmp, path)
-    return path
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["source\\target", *labels])
+            for label, row in zip(labels, matrix, strict=True):
+                writer.writerow([label, *(f"{v:.6g}" for v in row)])
+
+    return atomic_write(path, write)
 
 
 def read_matrix_csv(path: Path) -> tuple[list[str], np.ndarray]:

@@ -1,4 +1,5 @@
-"""The signal propagation atlas of Randi et al. 2023 as a truth source for inferred relations.
+"""The signal propagation atlas of Randi et al. 2023: reading its data file (``truths.AtlasTruth``
+scores relations against it).
 
 Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of
 Caenorhabditis elegans. Nature 623:406–414. Single neurons were stimulated optogenetically
@@ -132,30 +133,4 @@ def load_atlas(path: str | Path | None = None, strain: str = "wt") -> Atlas:
     return _read(str(atlas_file(path)), strain)
 
 
-def atlas_agreement(strength: np.ndarray, names: list[str | None], atlas: Atlas) -> dict:
-    """How relation scores i → j among a recording's neurons predict the atlas, over ordered
-    pairs of distinct identified neurons that the atlas measured: AUROC and AUPRC against
-    q < 0.05, and the Spearman correlation with the response amplitude's magnitude. Named
-    neurons the atlas lacks are left out and counted, never guessed."""
-    from scipy.stats import spearmanr
-
-    from wormgnn.graph import auprc, auroc
-
-    keep = [i for i, n in enumerate(names) if n]
-    sub = atlas.among([names[i] for i in keep])
-    known = sub["known"]
-    absent = [names[keep[i]] for i in np.nonzero(~known)[0]]
-    score = strength[np.ix_(keep, keep)]
-    pairs = (sub["measured"] > 0) & np.isfinite(sub["q"]) & ~np.eye(len(keep), dtype=bool)
-    positive = sub["q"][pairs] < SIGNIFICANT
-    values = score[pairs]
-    amplitude = np.abs(sub["amplitude"][pairs])
-    finite = np.isfinite(amplitude)
-    rank = (float(spearmanr(values[finite], amplitude[finite]).statistic)
-            if finite.sum() > 2 and np.ptp(values[finite]) > 0 else float("nan"))
-    return {"neurons": int(known.sum()), "absent": absent, "pairs": int(pairs.sum()),
-            "positives": int(positive.sum()), "auroc": auroc(values, positive), "auprc": auprc(values, positive),
-            "amplitude_spearman": rank}
-
-
-__all__ = ["Atlas", "CITATION", "STRAINS", "atlas_agreement", "atlas_file", "installed_atlas_file", "load_atlas"]
+__all__ = ["Atlas", "CITATION", "STRAINS", "atlas_file", "installed_atlas_file", "load_atlas"]

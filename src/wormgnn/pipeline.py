@@ -1,0 +1,88 @@
+"""The one way a model is trained from recordings, used by a benchmark run, the Python API
+and the relation readings: prepare → identities → windows → seed → build → weights → fit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from wormgnn.data import Recording
+from wormgnn.models import build_model
+from wormgnn.models.base import WormModel
+from wormgnn.profiles import Profile
+from wormgnn.splits import SplitPlan
+from wormgnn.tasks import Evaluation, Scores, Task, TaskSpec, get_task
+from wormgnn.train import fit, predict
+from wormgnn.windows import Prepared, Segment, Windows, identity_vocabulary, make_windows, prepare
+
+
+@dataclass
+class Trained:
+    """A trained model and everything that made it, to score or use it."""
+
+    model: WormModel
+    task: Task
+    spec: TaskSpec
+    prepared: list[Prepared]
+    vocabulary: dict[str, int]
+    parts: SplitPlan
+    windows: Callable[..., Windows]
+    """``windows(segments, stride=1, labelled_only=task.labelled_only)`` on the prepared worms."""
+    train: Windows
+    val: Windows
+    log: dict = field(default_factory=dict)
+
+    def labels_of(self, segments: list[Segment]) -> list[np.ndarray]:
+        return [self.prepared[i].labels[a:b] for i, a, b in segments]
+
+    def evaluate(self, fps: list[float]) -> tuple[Scores, Evaluation]:
+        """The task's scores on the test part and on the validation part that chose the epoch
+        (the fine-tuning's, after a transfer), every frame's window in both."""
+        parts = self.parts
+        chosen = parts.finetune_val if parts.finetune_val else parts.val
+        ev = Evaluation(predict=lambda data: predict(self.model, data), spec=self.spec,
+                        val=self.windows(chosen, labelled_only=False),
+                        test=self.windows(parts.test, labelled_only=False),
+                        train_labels=self.labels_of(parts.train + parts.finetune_train), fps=fps)
+        with self.model.fast_path():
+            return self.task.evaluate(ev), ev
+
+
+def train_model(recordings: list[Recording], task_name: str, model_name: str, neurons: str, profile: Profile,
+                parts: SplitPlan, seed: int = 0, device: str = "cpu", precision: str = "fp32", lookahead: int = 0,
+                overrides: dict | None = None) -> Trained:
+    """Train ``model_name`` for a task on the training part of ``parts`` (early stopping on its
+    validation part), then fine-tune on ``parts.finetune_train`` where the plan has one.
+    ``overrides`` replace the profile's model settings."""
+    task = get_task(task_name)
+    task.check_recordings(recordings)
+    task.check_lookahead(lookahead)
+    prepared = prepare(recordings, neurons, targets=task.frame_labels)
+    vocabulary = identity_vocabulary([prepared[i] for i in parts.train_worms])
+    horizon = task.horizon(profile)
+
+    def windows(segments, stride=1, labelled_only=task.labelled_only):
+        return make_windows(prepared, segments, profile.window, horizon, stride, vocabulary,
+                            labelled_only=labelled_only, lookahead=lookahead)
+
+    spec = task.spec(profile, prepared[0].traces.shape[1], tuple(sorted(vocabulary, key=vocabulary.get)))
+    torch.manual_seed(seed)
+    model = build_model(model_name, spec, profile.model_overrides if overrides is None else overrides)
+    # the stride saves SGD epochs; a closed-form fit is cheap enough to use every window
+    train = windows(parts.train, 1 if model.closed_form else task.train_stride(profile))
+    val = windows(parts.val)
+    weights = task.class_weights(train, spec)
+    log = fit(model, train, val, profile.train_config(device, precision), seed, weights)
+    if parts.finetune_train:
+        tune_val = windows(parts.finetune_val)
+        if model.closed_form:  # closed-form models refit on both sources together
+            both = windows(parts.train + parts.finetune_train)
+            log["finetune"] = fit(model, both, tune_val, profile.train_config(device, precision), seed, weights)
+        else:
+            log["finetune"] = fit(model, windows(parts.finetune_train), tune_val,
+                                  profile.train_config(device, precision, profile.finetune_lr), seed, weights)
+    model.to(device)
+    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log)

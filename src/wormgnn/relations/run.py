@@ -1,0 +1,121 @@
+"""``wormgnn graph``: train a relation-inferring model on every worm, read its relations and
+the yardsticks' per worm, pool them over worms, and score every reading against every truth
+that applies. Returns the result and writes it (graph.json, relations/*.csv, the page's
+arrays); rendering is ``relations.page``'s."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from wormgnn.errors import WormGnnError
+from wormgnn.files import atomic_write, atomic_write_text
+from wormgnn.relations.estimators import anatomy, reference_relations
+from wormgnn.relations.readouts import available_measures, choose_measure, infer_relations
+from wormgnn.relations.scoring import consensus, consistency
+from wormgnn.relations.truths import score, truths_for
+
+EXAMPLE = "example.npz"
+"""The first worm's matrices the page draws: the model's reading, |correlation|, the truth."""
+
+
+def _readings(trained, recordings, model_name: str, measure: str, neurons: str, device: str):
+    """Per worm: every reading (the model's, its other measures, the yardsticks) among the
+    worm's real neurons, their names and their rows in the recording."""
+    window = trained.spec.window
+    others = [m for m in available_measures(trained.model) if m != measure]  # scored beside it as yardsticks
+    per_worm, names, rows = [], [], []
+    for rec, prep in zip(recordings, trained.prepared, strict=True):
+        strength = infer_relations(trained.model, prep, trained.vocabulary, window, measure, device=device)
+        n = strength.shape[0]
+        index = [rec.neuron_names.index(nm) for nm in prep.names[:n]] if neurons == "shared" else list(range(n))
+        rows.append(index)
+        names.append([rec.neuron_names[i] for i in index])
+        per_worm.append({model_name: strength,
+                         **{f"{model_name} {m}": infer_relations(trained.model, prep, trained.vocabulary, window, m,
+                                                                 device=device) for m in others},
+                         **reference_relations(prep.traces[:, :n])})
+    if len(recordings) > 1:  # every reading also pooled over worms, the yardsticks too
+        for reading in list(per_worm[0]):
+            pooled = consensus([scores[reading] for scores in per_worm], names)
+            for scores, matrix in zip(per_worm, pooled, strict=True):
+                scores[f"{reading} (consensus)"] = matrix
+    return per_worm, names, rows
+
+
+def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
+              device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
+              measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt") -> dict:
+    """Train ``model_name`` on every worm (within-worm split, early stopping on validation),
+    then write each worm's inferred relations (``measure``, see readouts.MEASURES) and how every
+    reading agrees with each truth, with each other and across worms."""
+    from wormgnn.models.base import RELATION_INFERRING, model_entry
+    from wormgnn.persist import save_model
+    from wormgnn.pipeline import train_model
+    from wormgnn.profiles import get_profile
+    from wormgnn.sim.io import neuron_labels, write_matrix_csv
+    from wormgnn.sources import load_dataset, true_couplings
+    from wormgnn.splits import plan
+    from wormgnn.tasks import get_task
+
+    out = Path(out)
+    profile = get_profile(profile_name)
+    if model_entry(model_name).cls.kind != RELATION_INFERRING:
+        raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
+    recordings = list(load_dataset(source))
+    couplings = true_couplings(source, recordings)
+    truths, notes = truths_for(couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
+    parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)
+    # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
+    overrides = profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0}
+    measure = choose_measure(get_task(task).per_neuron, True, measure)  # before training
+    trained = train_model(recordings, task, model_name, neurons, profile, parts, seed, device, overrides=overrides)
+    save_model(trained.model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=trained.vocabulary,
+               source=source)
+    per_worm, names, rows = _readings(trained, recordings, model_name, measure, neurons, device)
+    for rec, index, scores in zip(recordings, rows, per_worm, strict=True):
+        labels = neuron_labels(rec)
+        write_matrix_csv(scores[model_name], [labels[i] for i in index], out / "relations" / f"{rec.worm_id}.csv")
+    for worm, index in enumerate(rows):  # the truths see each worm's neurons in the readings' order
+        if couplings[worm] is not None:
+            couplings[worm] = couplings[worm][np.ix_(index, index)]
+    result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
+              "profile": profile_name, "seed": seed,
+              "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float))},
+              "worms": [{"worm": r.worm_id, "neurons": len(n)} for r, n in zip(recordings, names, strict=True)],
+              "readings": {r: "model" if r.startswith(model_name) else "yardstick"
+                           for r in [*per_worm[0], "anatomy"]},
+              "truths": {t.key: scored_truth(t, recordings, names, per_worm) for t in truths},
+              "consistency": consistency([s[model_name] for s in per_worm], names), "notes": notes}
+    atomic_write_text(out / "graph.json", json.dumps(result, indent=1))
+    first = truths[-1]
+    panel = first.panel(0, names[0])
+    atomic_write(out / EXAMPLE, lambda tmp: np.savez_compressed(
+        tmp, worm=np.array(recordings[0].worm_id), names=np.array([n or f"#{i}" for i, n in enumerate(names[0])]),
+        model=per_worm[0][model_name], correlation=per_worm[0]["correlation"], truth=panel[0],
+        truth_title=np.array(panel[1]), truth_unit=np.array(panel[2])), suffix=".npz")
+    return result
+
+
+def scored_truth(truth, recordings, names, per_worm) -> dict:
+    """Every reading (and the wiring diagram as one) against one truth, per worm and as the
+    mean over the worms the truth covers."""
+    worms = {}
+    for worm, (rec, worm_names, scores) in enumerate(zip(recordings, names, per_worm, strict=True)):
+        pairs = truth.among(worm, worm_names)
+        if pairs is None:
+            continue
+        readings = {**scores, "anatomy": anatomy(worm_names)}
+        worms[rec.worm_id] = {name: score(matrix, pairs) for name, matrix in readings.items()
+                              if name not in truth.skips}
+    readings = list(next(iter(worms.values()))) if worms else []
+    mean = {r: {m: _mean([w[r][m] for w in worms.values()]) for m in ("auroc", "auprc", "spearman")}
+            for r in readings}
+    return {**truth.describe(), "worms": worms, "mean": mean}
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")

@@ -1,0 +1,149 @@
+"""Truth sources for relations behind one interface: for a worm's neurons, which ordered
+pairs the truth measures, which of them are positive, and an amplitude where it has one.
+
+A new truth is a ``Truth`` subclass; ``truths_for`` says which apply to a data source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from wormgnn.connectome import load_connectome
+from wormgnn.relations.estimators import anatomy
+from wormgnn.relations.scoring import auprc, auroc, off_diagonal, spearman
+
+
+@dataclass
+class PairTruth:
+    """One truth among one worm's neurons, as ``(n, n)`` matrices over ordered pairs i → j."""
+
+    measured: np.ndarray
+    """Pairs the truth says something about (never the diagonal)."""
+    positive: np.ndarray
+    amplitude: np.ndarray | None = None
+    """Strength of the relation where measured (NaN where not), for rank correlation."""
+    neurons: int = 0
+    """How many of the worm's neurons the truth knows."""
+    absent: list[str] = field(default_factory=list)
+    """Named neurons the truth does not know (left out, never guessed)."""
+
+
+def score(strength: np.ndarray, truth: PairTruth) -> dict:
+    """AUROC and AUPRC of relation scores against the truth's positives among its measured
+    pairs, and their Spearman correlation with the truth's |amplitude|."""
+    pairs = truth.measured & off_diagonal(strength.shape[0])
+    values, positive = strength[pairs], truth.positive[pairs]
+    rank = spearman(values, truth.amplitude[pairs]) if truth.amplitude is not None else float("nan")
+    return {"neurons": truth.neurons, "absent": truth.absent, "pairs": int(pairs.sum()),
+            "positives": int(positive.sum()), "density": float(positive.mean()) if positive.size else float("nan"),
+            "auroc": auroc(values, positive), "auprc": auprc(values, positive), "spearman": rank}
+
+
+class Truth:
+    """What relations are scored against; ``key`` names it in graph.json."""
+
+    key: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    skips: ClassVar[tuple[str, ...]] = ()
+    """Readings not scored against this truth (the wiring diagram against itself)."""
+
+    def among(self, worm: int, names: list[str | None]) -> PairTruth | None:
+        """This truth among worm ``worm``'s neurons (in ``names`` order), or None if it has
+        nothing to say about that worm."""
+        raise NotImplementedError
+
+    def panel(self, worm: int, names: list[str | None]) -> tuple[np.ndarray, str, str]:
+        """(matrix, title, unit) of the truth among a worm's neurons, for the page."""
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"label": self.label}
+
+
+class WiringDiagram(Truth):
+    """Cook et al. 2019: a pair is positive where i makes a chemical synapse or gap junction
+    onto j, among neurons named in the diagram."""
+
+    key = "connectome"
+    label = "wiring diagram (chemical ∪ gap junction)"
+    skips = ("anatomy",)
+
+    def among(self, worm, names):
+        chemical, gap, known = load_connectome().submatrices(names)
+        measured = np.outer(known, known) & off_diagonal(len(names))
+        return PairTruth(measured, ((chemical > 0) | (gap > 0)) & measured, np.log1p(chemical + gap),
+                         int(known.sum()), [n for n, k in zip(names, known, strict=True) if n and not k])
+
+    def panel(self, worm, names):
+        return anatomy(names), "Cook et al. 2019 wiring", "log(1 + contacts)"
+
+
+class TrueCoupling(Truth):
+    """The simulator's coupling: a pair is positive where i's activity enters j's dynamics."""
+
+    key = "ground_truth"
+    label = "true coupling"
+
+    def __init__(self, couplings: list[np.ndarray | None]):
+        self.couplings = couplings
+
+    def among(self, worm, names):
+        coupling = self.couplings[worm]
+        if coupling is None:
+            return None
+        n = coupling.shape[0]
+        return PairTruth(off_diagonal(n), coupling != 0, np.abs(coupling), n)
+
+    def panel(self, worm, names):
+        return np.abs(self.couplings[worm]), "simulator's true coupling", "|coupling|"
+
+
+class AtlasTruth(Truth):
+    """The signal propagation atlas (Randi et al. 2023): a pair is positive where stimulating
+    i moves j (q < 0.05), among the pairs it measured."""
+
+    key = "atlas"
+    label = "signal propagation atlas"
+
+    def __init__(self, atlas):
+        self.atlas = atlas
+
+    def among(self, worm, names):
+        from wormgnn.relations.atlas import SIGNIFICANT
+
+        sub = self.atlas.among(names)
+        known = sub["known"]
+        measured = (sub["measured"] > 0) & np.isfinite(sub["q"]) & off_diagonal(len(names))
+        positive = measured & (np.nan_to_num(sub["q"], nan=1.0) < SIGNIFICANT)
+        return PairTruth(measured, positive, np.where(measured, sub["amplitude"], np.nan), int(known.sum()),
+                         [n for n, k in zip(names, known, strict=True) if n and not k])
+
+    def panel(self, worm, names):
+        sub = self.atlas.among(names)
+        measured = (sub["measured"] > 0) & np.isfinite(sub["q"])
+        truth = np.where(measured, -np.log10(np.clip(sub["q"], 1e-6, 1)), np.nan)
+        return truth, f"atlas ({self.atlas.strain}), grey: not measured", "−log10 q (i stimulated, j responds)"
+
+    def describe(self) -> dict:
+        from wormgnn.relations.atlas import CITATION
+
+        return {"label": self.label, "strain": self.atlas.strain, "source": self.atlas.source,
+                "citation": CITATION, "positive": "q < 0.05 among measured ordered pairs of identified neurons"}
+
+
+def truths_for(couplings: list[np.ndarray | None], atlas_path: str | None = None,
+               atlas_strain: str = "wt") -> tuple[list[Truth], list[str]]:
+    """The truths a data source is scored against, and notes on those left out: the wiring
+    diagram always; simulated worms their true coupling; real worms the atlas, when it is
+    installed or given (an explicit path must be a valid atlas)."""
+    from wormgnn.relations.atlas import INSTALL_HINT, installed_atlas_file, load_atlas
+
+    truths: list[Truth] = [WiringDiagram()]
+    if any(c is not None for c in couplings):
+        return truths + [TrueCoupling(couplings)], [
+            "simulated worms are scored against their true coupling, not the atlas"]
+    if atlas_path is None and installed_atlas_file() is None:
+        return truths, [f"no atlas scoring: the signal propagation atlas is not installed; {INSTALL_HINT}"]
+    return truths + [AtlasTruth(load_atlas(atlas_path, atlas_strain))], []
