@@ -34,10 +34,11 @@ import torch
 
 from wormgnn.cpu import keep_freed_memory
 from wormgnn.errors import WormGnnError
+from wormgnn.files import atomic_write_text
 from wormgnn.models import TaskSpec, build_model
 from wormgnn.models.base import parse_model
+from wormgnn.models.decoder import GraphModelBase
 from wormgnn.models.gnn import fused_path
-from wormgnn.store import atomic_write_text
 from wormgnn.train import fused_adam, resolve_device
 
 
@@ -65,7 +66,7 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
                               enabled=precision == "bf16")
     result = {"model": name, "task": task, "neurons": n, "window": window, "batch": batch}
     params = list(model.parameters())
-    if params and model.trainable and not hasattr(model, "fit_direct"):
+    if params and model.trainable and not model.closed_form:
         opt = torch.optim.AdamW(params, lr=1e-3, fused=fused_adam(device))
         loss_fn = torch.nn.functional.mse_loss if task == "forecast" else torch.nn.functional.cross_entropy
 
@@ -95,7 +96,7 @@ def measure(name: str, task: str, n: int, window: int, horizon: int, batch: int,
         _sync(device)
         result["inference_ms_per_window"] = round(1000 * (time.perf_counter() - start) / (batch * steps), 4)
         one = _inputs(1, window, n, device)
-        cached = model.relations(*one) if hasattr(model, "relations") else None
+        cached = model.relations(*one) if isinstance(model, GraphModelBase) else None
         kwargs = {"relations": cached} if cached is not None else {}
         model(*one, **kwargs)
         _sync(device)

@@ -6,7 +6,7 @@ from toys import toy_windows
 from wormgnn.errors import WormGnnError
 from wormgnn.metrics import classification_metrics, forecast_metrics
 from wormgnn.models import REGISTRY, TaskSpec, build_model
-from wormgnn.models.baselines import class_weights
+from wormgnn.tasks import class_weights
 from wormgnn.train import TrainConfig, fit, predict
 
 

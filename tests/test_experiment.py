@@ -1,18 +1,13 @@
 import numpy as np
 
-from wormgnn.experiment import RunSpec, dataset_fingerprint, execute, load_dataset, sim_source
+from wormgnn.experiment import RunSpec, execute
+from wormgnn.sources import dataset_fingerprint, load_dataset, sim_source
 
 
 def _spec(task, split, fold, model, neurons="shared", seed=0, lookahead=0):
     src = sim_source(3, 11)
     return RunSpec(src, dataset_fingerprint(src), task, split, fold, model, neurons, seed, "tiny",
                    lookahead=lookahead)
-
-
-def test_sim_source_is_cached_and_deterministic():
-    a = load_dataset(sim_source(3, 11))
-    assert load_dataset(sim_source(3, 11)) is a
-    assert len(a) == 3
 
 
 def test_lowo_forecast_row():

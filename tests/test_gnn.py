@@ -3,8 +3,8 @@ import pytest
 import torch
 from toys import NAMES, chain_coupling, trained_ring_gnn
 
-from wormgnn.graph import auroc
 from wormgnn.models import TaskSpec, build_model
+from wormgnn.relations.scoring import auroc
 from wormgnn.train import predict
 
 IDS = tuple(sorted(NAMES))
@@ -75,16 +75,6 @@ def test_learns_a_known_graph_and_recovers_its_edges():
     assert auroc(strength[off], truth[off]) > 0.8
 
 
-def test_connectome_relations_follow_the_wiring_diagram():
-    model = build_model("gnn-connectome", TaskSpec("forecast", 8, 2, 3, identities=("AVAL", "AVAR", "PVDL")))
-    x, mask, ids = _inputs(b=1, n=3)
-    z = model.relations(x, mask, ids)[0]
-    # AVAL–AVAR: chemical both ways and a gap junction; the diagonal is never an edge
-    assert z[0, 1, 1] > 0 and z[0, 1, 2] > 0 and z[0, 0].sum() == 0
-    ids[0, 2] = 0  # an unidentified neuron gets no edges
-    assert model.relations(x, mask, ids)[0, 2].sum() == 0
-
-
 def test_centered_relations_have_no_sender_or_receiver_main_effect():
     torch.manual_seed(0)
     model = build_model("gnn:centered=true", TaskSpec("forecast", 8, 3, 6, identities=IDS)).eval()
@@ -128,36 +118,3 @@ def test_the_compiled_encoder_matches_the_reference(monkeypatch):
     monkeypatch.setattr(gnn, "_FUSED", lambda *args: pytest.fail("compiled encoder used outside fused_path"))
     with torch.no_grad():  # outside the context (a one-off prediction): the eager reference
         torch.testing.assert_close(model.eval()(x[:3], mask[:3], ids[:3]), eager_eval, rtol=0, atol=0)
-
-
-def test_one_lookup_serves_a_batch_of_identical_neurons_and_gives_the_same_relations():
-    from wormgnn.models.gnn import pair_lookup
-
-    table = torch.randn(5, 5, 2)
-    same = torch.tensor([[1, 3, 0, 4]]).expand(6, -1)
-    assert pair_lookup(table, same).shape == (1, 4, 4, 2)
-    looked_up = pair_lookup(table, same).expand(6, -1, -1, -1)
-    torch.testing.assert_close(looked_up, table[same[:, :, None], same[:, None, :]])
-    mixed = torch.tensor([[1, 3, 0, 4], [3, 1, 4, 0]])
-    assert pair_lookup(table, mixed).shape == (2, 4, 4, 2)
-    torch.testing.assert_close(pair_lookup(table, mixed)[1, 0, 1], table[3, 1])
-
-
-def test_dropout_keeps_the_expected_share_and_the_mean():
-    from wormgnn.models.gnn import Dropout
-
-    torch.manual_seed(0)
-    drop = Dropout(0.3).train()
-    out = drop(torch.ones(200_000))
-    assert abs(float((out == 0).float().mean()) - 0.3) < 0.01
-    assert abs(float(out.mean()) - 1.0) < 0.01
-    kept = (out != 0).float()
-    # the four 16-bit lanes of a random word are independent: neighbours' masks uncorrelated
-    assert abs(float(torch.corrcoef(torch.stack([kept[:-1], kept[1:]]))[0, 1])) < 0.01
-    assert torch.allclose(out[out != 0], torch.tensor(65536 / (65536 - round(0.3 * 65536))))
-    odd = torch.randn(3, 7, 5, requires_grad=True)  # not a multiple of four elements
-    dropped = Dropout(0.5).train()(odd)
-    dropped.sum().backward()
-    assert dropped.shape == odd.shape and torch.equal(odd.grad == 0, dropped == 0)
-    x = torch.randn(10)
-    assert torch.equal(drop.eval()(x), x)

@@ -5,9 +5,11 @@ from wormgnn.profiles import PROFILES, get_profile
 
 
 def test_paper_profile_trains_behavior_on_every_window_and_forecasts_on_a_stride():
+    from wormgnn.tasks import get_task
+
     paper = get_profile("paper")
-    assert paper.stride("behavior") == 1
-    assert paper.stride("forecast") == paper.train_stride > 1
+    assert get_task("behavior").train_stride(paper) == 1
+    assert get_task("forecast").train_stride(paper) == paper.train_stride > 1
 
 
 def test_train_config_carries_the_profile_settings():

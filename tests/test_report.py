@@ -6,6 +6,7 @@ import pytest
 from conftest import write_sim_folder
 
 import wormgnn
+import wormgnn.store
 from wormgnn.errors import WormGnnError
 from wormgnn.report import build_report
 
@@ -39,8 +40,8 @@ def test_report_has_every_figure(tiny_run):
     parser = _Images()
     parser.feed(page.read_text())
     pngs = sorted(p.stem for p in (tiny_run / "figures").glob("*.png"))
-    expected = {"comparison_forecast_lowo", "comparison_behavior_lowo", "skill_vs_horizon_lowo", "confusion_lowo",
-                "traces", "ethogram", "relations"}
+    expected = {"comparison_forecast_lowo", "comparison_behavior_lowo", "skill_vs_horizon_lowo",
+                "confusion_behavior_lowo", "traces_forecast", "ethogram_behavior", "relations"}
     assert expected <= set(pngs)
     assert sorted(parser.figures) == pngs
     assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
@@ -66,3 +67,30 @@ def test_page_loads_every_figure_in_a_headless_browser(tiny_run, tmp_path):
 def test_report_of_a_folder_without_results(tmp_path):
     with pytest.raises(WormGnnError, match="no results.jsonl"):
         build_report(tmp_path)
+
+
+def test_the_report_only_renders_what_the_runs_kept(tiny_run, monkeypatch):
+    from wormgnn import experiment, pipeline
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the report trained a model")
+
+    monkeypatch.setattr(pipeline, "train_model", no_training)
+    monkeypatch.setattr(experiment, "execute", no_training)
+    page = build_report(tiny_run).read_text()
+    assert 'id="traces_forecast"' in page and 'id="relations"' in page
+    kept = sorted((tiny_run / "examples").glob("*.npz"))
+    rows = [r for r in wormgnn.store.ResultStore(tiny_run).rows() if r["seed"] == 0]
+    assert len(kept) == len(rows) and all((tiny_run / r["example"]).is_file() for r in rows)
+
+
+def test_a_folder_from_before_examples_were_kept_says_so(tiny_run, tmp_path):
+    import json
+
+    old = tmp_path / "old"
+    old.mkdir()
+    lines = [json.loads(line) for line in (tiny_run / "results.jsonl").read_text().splitlines()]
+    (old / "results.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "example"}) + "\n"
+                                               for r in lines))
+    page = build_report(old).read_text()
+    assert "predates stored examples" in page and 'id="comparison_forecast_lowo"' in page

@@ -4,7 +4,7 @@ import pytest
 
 from wormgnn.data.cleaning import DataWarning
 from wormgnn.errors import WormGnnError
-from wormgnn.store import ResultStore, atomic_write_text
+from wormgnn.store import ResultStore
 
 
 def test_append_and_read_back(tmp_path):
@@ -34,10 +34,3 @@ def test_out_that_is_a_file(tmp_path):
     with pytest.raises(WormGnnError, match="not a folder"):
         ResultStore(target)
     assert target.read_text() == "precious"
-
-
-def test_atomic_write_replaces_whole(tmp_path):
-    path = tmp_path / "s.json"
-    atomic_write_text(path, "one")
-    atomic_write_text(path, "two")
-    assert path.read_text() == "two" and not list(tmp_path.glob(".*"))

@@ -43,7 +43,7 @@ def test_plan_counts_and_skips(tiny_data):
     ({"neurons": ("some",)}, "unknown neuron set"),
     ({"profile": "huge"}, "unknown profile"),
     ({"lookahead": -1}, "--lookahead -1: must be 0"),
-    ({"lookahead": 4}, "--lookahead is for decoding behavior; use --task behavior"),
+    ({"lookahead": 4}, "--lookahead is for decoding behavior; a forecast already looks ahead"),
     ({"lookahead": 5000, "tasks": ("behavior",)},
      r"has \d+ frames; a window of 16 frames with lookahead 5000 needs at least 5001"),
 ])
@@ -79,7 +79,11 @@ def test_cli_end_to_end_then_resume(tmp_path, tiny_data):
     assert {r["model"] for r in rows} == {"persistence", "linear", "mlp"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["groups"] and "## behavior — lowo" in (out / "summary.md").read_text()
-    assert "## forecast — lowo" in stdout
+    # the terminal shows the headline metrics only, within 100 columns; summary.md has them all
+    assert "forecast — lowo" in stdout and "skill@1" in stdout and "mse@8" not in stdout
+    table = stdout[stdout.index("forecast — lowo"):stdout.index("full table:")]
+    assert max(len(line) for line in table.splitlines()) <= 100
+    assert "mse@8" in (out / "summary.md").read_text()
     again = _cli(*args)
     stdout, _ = again.communicate(timeout=600)
     assert again.returncode == 0 and "(15 already done)" in stdout
@@ -184,17 +188,17 @@ def test_a_second_sweep_on_the_same_folder_stops_at_once(tmp_path, tiny_data):
 
 def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data, monkeypatch):
     import wormgnn
-    from wormgnn import executors
+    from wormgnn import experiment
     from wormgnn.report import build_report
 
-    real = executors.execute
+    real = experiment.execute
 
-    def flaky(spec, keep=False):
+    def flaky(spec):
         if spec.model == "linear" and spec.fold.endswith("worm1"):
             raise RuntimeError("Expected all tensors to be on the same device")
-        return real(spec, keep)
+        return real(spec)
 
-    monkeypatch.setattr(executors, "execute", flaky)
+    monkeypatch.setattr(experiment, "execute", flaky)
     out = tmp_path / "run"
     result = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
                                tasks=("behavior",), workers=1)
@@ -205,7 +209,7 @@ def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data
     assert all(p["reference"] == "mlp" for p in result["summary"]["paired"])
     page = build_report(out, examples=False).read_text()
     assert 'id="failures"' in page and "linear (shared) behavior lowo: 1 run(s)" in page
-    monkeypatch.setattr(executors, "execute", real)
+    monkeypatch.setattr(experiment, "execute", real)
     again = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
                               tasks=("behavior",), workers=1)
     assert again["failed"] == [] and json.loads((out / "failed.json").read_text()) == []

@@ -5,7 +5,8 @@ from toys import toy_windows
 
 from wormgnn.errors import WormGnnError
 from wormgnn.models import TaskSpec, build_model
-from wormgnn.train import TrainConfig, fit, loss_function, persistence_error, predict, resolve_device
+from wormgnn.tasks.forecast import persistence_error
+from wormgnn.train import TrainConfig, fit, loss_function, predict, resolve_device
 
 
 def test_same_seed_same_model():
@@ -112,9 +113,10 @@ def test_evaluation_batches_shrink_for_many_neurons_on_cpu_only():
 
 def _every_model_task_and_neuron_set():
     from wormgnn.models import REGISTRY
+    from wormgnn.tasks import DEFAULT_TASKS, get_task
 
     for name, entry in sorted(REGISTRY.items()):
-        for task in entry.cls.tasks:
+        for task in [t for t in DEFAULT_TASKS if entry.cls.supports(get_task(t))]:
             for neurons in ("shared",) if entry.cls.fixed_neurons else ("shared", "all"):
                 yield name, task, neurons
 
@@ -126,9 +128,9 @@ def test_no_tensor_is_made_on_the_default_device(name, task, neurons):
     CPU and the default device is 'meta': any such tensor meets CPU data and fails the same way."""
     train, val, ids, _ = toy_windows(task, worms=2, frames=120, neurons=neurons)
     spec = TaskSpec(task, 8, 2 if task == "forecast" else 0, train.x.shape[2], identities=ids)
-    from wormgnn.models.baselines import class_weights
+    from wormgnn.tasks import get_task
 
-    weights = None if task == "forecast" else class_weights(train.labels, spec.n_classes)
+    weights = get_task(task).class_weights(train, spec)
     outputs = []
     for default in ("cpu", "meta"):
         torch.manual_seed(0)

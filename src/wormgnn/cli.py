@@ -103,13 +103,12 @@ def graph_cmd(
     from wormgnn.relations.page import graph_report, render_terminal
     from wormgnn.relations.run import run_graph
     from wormgnn.sources import source_of
-    from wormgnn.store import output_folder
     from wormgnn.train import resolve_device
 
     check_neurons(neurons)
     get_profile(profile)
     source = source_of(data)
-    output_folder(out)
+    writable_dir(out)
     result = run_graph(source, out, neurons, profile, seed, resolve_device(device), model_name=model,
                        measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain)
     page = graph_report(out)
@@ -118,7 +117,7 @@ def graph_cmd(
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"consistency between worms (Pearson r over shared pairs): "
                f"{result['consistency']['mean_correlation']:.3f}")
-    typer.echo(f"per worm: {out / 'graph.json'}; relations in {out / 'relations'}; page {page}")
+    typer.echo(f"wrote {out}/: graph.json (every score per worm), relations/*.csv, {page.name}")
 
 
 @app.command("train")

@@ -2,13 +2,11 @@
 the large blocks it frees.
 
 glibc hands every block above its mmap threshold (at most 32 MB by default) back to the
-kernel when it is freed, and the next batch asks for it again, zero-filled page by page.
-A graph model's pair tensors are ``(B, N, N, D)``: about 300 MB each at N = 135, so the
-kernel's page handling took more CPU time than the training itself (11 s system against
-9 s user). Keeping freed blocks in the heap, one torch thread, batch 128: gnn training
-49 → 102 windows/s (forecast) and 47 → 100 (behavior) at N = 135, 2349 → 2891 at N = 22
-(``benchmarks/throughput.py --allocator keep|system``); the price is a peak memory that
-stays allocated (1.9 → ≈ 3.5 GB at N = 135). Results are bit-identical.
+kernel when it is freed, and the next batch asks for it again, zero-filled page by page. A
+graph model's pair tensors are ``(B, N, N, D)``, hundreds of MB at N = 135, so the kernel's
+page handling can cost more CPU time than the training itself. Keeping freed blocks in the
+heap trades a peak memory that stays allocated for about twice the training speed of large
+worms; results are bit-identical (docs/performance.md has the numbers and the command).
 """
 
 from __future__ import annotations

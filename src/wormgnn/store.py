@@ -13,25 +13,13 @@ import numpy as np
 
 from wormgnn.data.cleaning import DataWarning
 from wormgnn.errors import WormGnnError
-from wormgnn.files import atomic_write
+from wormgnn.files import atomic_write, writable_dir
 
 RESULTS = "results.jsonl"
 EXAMPLES = "examples"
 EXAMPLE_KEY = "_example"
 """Where a run's row carries the arrays the report draws of it (``experiment.example``): the
 store writes them as an ``.npz`` file under ``examples/`` and keeps its path under ``example``."""
-
-
-def output_folder(folder: Path) -> Path:
-    """``--out``, created if needed; one line if it cannot be."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise WormGnnError(f"{folder}: --out exists and is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WormGnnError(f"{folder}: cannot create output folder ({exc.strerror})") from None
-    return folder
 
 
 class FolderLock:
@@ -43,7 +31,7 @@ class FolderLock:
     NAME = ".lock"
 
     def __init__(self, folder: Path):
-        self.folder = output_folder(folder)
+        self.folder = writable_dir(folder)
         self._file = None
 
     def __enter__(self) -> FolderLock:
@@ -75,7 +63,7 @@ class ResultStore:
     """Rows keyed by ``row['key']``; a half-written last line (a killed writer) is dropped."""
 
     def __init__(self, folder: Path):
-        folder = output_folder(folder)
+        folder = writable_dir(folder)
         self.folder = folder
         self.path = folder / RESULTS
         self._repair_tail()

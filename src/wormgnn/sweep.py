@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wormgnn.errors import WormGnnError
 from wormgnn.executors import run_specs
 from wormgnn.experiment import RunSpec
 from wormgnn.files import atomic_write_text
@@ -15,7 +14,7 @@ from wormgnn.models import model_entry
 from wormgnn.options import check_long_enough, check_lookahead, check_neurons, check_precision
 from wormgnn.profiles import get_profile
 from wormgnn.sources import dataset_fingerprint, load_dataset, source_of
-from wormgnn.splits import SPLITS, folds
+from wormgnn.splits import folds
 from wormgnn.store import FolderLock, ResultStore
 from wormgnn.summary import write_summary
 from wormgnn.tasks import DEFAULT_TASKS, get_task
@@ -48,9 +47,6 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     check_precision(cfg.precision)
     tasks = [get_task(task) for task in cfg.tasks]
     splits = cfg.splits or profile.splits
-    for split in splits:
-        if split not in SPLITS:
-            raise WormGnnError(f"--split {split}: unknown split (known: {', '.join(SPLITS)})")
     for neurons in cfg.neurons:
         check_neurons(neurons)
     check_lookahead(cfg.tasks, cfg.lookahead)
@@ -59,6 +55,8 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     source = source_of(cfg.data)
     recordings = load_dataset(source)
     worm_ids = [r.worm_id for r in recordings]
+    for split in splits:
+        folds(split, worm_ids)  # an unknown split, or too few worms for it, stops before any run
     for task in tasks:
         task.check_recordings(list(recordings))
     check_long_enough(recordings, profile.window, cfg.lookahead)

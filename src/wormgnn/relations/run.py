@@ -66,7 +66,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     recordings = list(load_dataset(source))
     couplings = true_couplings(source, recordings)
-    truths, notes = truths_for(couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
+    truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
     parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)
     # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
     overrides = profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0}

@@ -5,6 +5,7 @@ A new truth is a ``Truth`` subclass; ``truths_for`` says which apply to a data s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -133,14 +134,27 @@ class AtlasTruth(Truth):
                 "citation": CITATION, "positive": "q < 0.05 among measured ordered pairs of identified neurons"}
 
 
-def truths_for(couplings: list[np.ndarray | None], atlas_path: str | None = None,
+TruthSource = Callable[[list, list[np.ndarray | None]], "Truth | None"]
+"""(recordings, their known couplings) → a truth for them, or None where it does not apply."""
+TRUTH_SOURCES: list[TruthSource] = []
+"""Truths beyond the built-in ones, asked for every data source (``register_truth``)."""
+
+
+def register_truth(source: TruthSource) -> TruthSource:
+    TRUTH_SOURCES.append(source)
+    return source
+
+
+def truths_for(recordings: list, couplings: list[np.ndarray | None], atlas_path: str | None = None,
                atlas_strain: str = "wt") -> tuple[list[Truth], list[str]]:
     """The truths a data source is scored against, and notes on those left out: the wiring
-    diagram always; simulated worms their true coupling; real worms the atlas, when it is
-    installed or given (an explicit path must be a valid atlas)."""
+    diagram always; registered truths that apply; simulated worms their true coupling; real
+    worms the atlas, when it is installed or given (an explicit path must be a valid atlas).
+    The page draws the last."""
     from wormgnn.relations.atlas import INSTALL_HINT, installed_atlas_file, load_atlas
 
     truths: list[Truth] = [WiringDiagram()]
+    truths += [t for t in (source(recordings, couplings) for source in TRUTH_SOURCES) if t is not None]
     if any(c is not None for c in couplings):
         return truths + [TrueCoupling(couplings)], [
             "simulated worms are scored against their true coupling, not the atlas"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from wormgnn.errors import WormGnnError
 from wormgnn.metrics import forecast_metrics, mse_per_horizon
 from wormgnn.tasks.base import Evaluation, Scores, Task, first_worm
 
@@ -32,6 +33,11 @@ class Forecast(Task):
 
     def horizon(self, profile) -> int:
         return profile.horizon
+
+    def check_lookahead(self, lookahead: int) -> None:
+        if lookahead > 0:
+            raise WormGnnError("--lookahead is for decoding behavior; a forecast already looks ahead by its horizon")
+        super().check_lookahead(lookahead)
 
     def train_stride(self, profile) -> int:
         # adjacent windows at ~2.9 frames/s are nearly identical: every k-th one trains as well

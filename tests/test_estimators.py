@@ -1,0 +1,45 @@
+"""Relations estimated from traces: the yardsticks, and the wiring diagram as a score."""
+
+import numpy as np
+
+from wormgnn.relations.estimators import anatomy, extended_estimates, reference_relations
+from wormgnn.relations.scoring import auroc
+
+
+def test_reference_estimators_recover_a_known_linear_graph():
+    rng = np.random.default_rng(0)
+    n, frames = 8, 4000
+    coupling = np.zeros((n, n))
+    for i in range(n):  # a directed ring: i drives i + 1
+        coupling[i, (i + 1) % n] = 0.6
+    x = np.zeros((frames, n))
+    for t in range(1, frames):
+        x[t] = 0.3 * x[t - 1] + x[t - 1] @ coupling + rng.normal(size=n)
+    x = (x - x.mean(0)) / x.std(0)
+    scores = reference_relations(x)
+    off = ~np.eye(n, dtype=bool)
+    assert auroc(scores["granger"][off], (coupling != 0)[off]) > 0.95
+    # correlation cannot tell direction: its matrix is symmetric
+    np.testing.assert_allclose(scores["correlation"], scores["correlation"].T)
+    assert auroc(scores["correlation"][off], ((coupling + coupling.T) != 0)[off]) > 0.95
+
+
+def test_lagged_correlation_is_directed_and_state_means_are_removed():
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=2000)
+    follower = np.roll(source, 1) + 0.3 * rng.normal(size=2000)  # 0 acts on 1 one frame later
+    labels = np.repeat([0, 1], 1000)
+    x = np.stack([source, follower, rng.normal(size=2000)], axis=1)
+    lagged = extended_estimates(x, labels)["lagged correlation 1"]
+    assert lagged[0, 1] > 0.9 and lagged[1, 0] < 0.2
+    # a state-locked drive shared by neurons 0 and 2 makes them look related; removing it does not
+    drive = np.where(labels == 1, 3.0, 0.0)
+    scores = extended_estimates(x + np.stack([drive, 0 * drive, drive], axis=1), labels)
+    assert scores["correlation"][0, 2] > 0.5 and scores["correlation | state"][0, 2] < 0.1
+    assert all(s.shape == (3, 3) for s in scores.values())
+
+
+def test_anatomy_is_the_log_of_contacts_and_zero_for_unknown_names():
+    score = anatomy(["AVAL", "AVAR", None])
+    assert score.shape == (3, 3) and (score[2] == 0).all() and (score[:, 2] == 0).all()
+    assert score[0, 1] > 0  # AVAL and AVAR are joined by gap junctions

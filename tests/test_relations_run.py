@@ -1,0 +1,86 @@
+"""``wormgnn graph`` end to end: train, read, score against every truth, render."""
+
+import json
+import subprocess
+import sys
+
+from conftest import write_sim_folder
+
+
+def test_graph_cli_end_to_end(tmp_path):
+    data = tmp_path / "sim"
+    recs = write_sim_folder(data, worms=2, seed=3, duration_s=120, ground_truth=True)
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(data), "--out", str(out),
+                             "--profile", "tiny"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "graph.json").read_text())
+    assert len(summary["worms"]) == 2 and set(summary["truths"]) == {"connectome", "ground_truth"}
+    readings = {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger"}
+    readings |= {f"{r} (consensus)" for r in readings}
+    assert set(summary["readings"]) == readings | {"anatomy"}
+    assert summary["readings"]["gnn pulse"] == "model" and summary["readings"]["granger"] == "yardstick"
+    for key, truth in summary["truths"].items():  # every reading is scored the same way against every truth
+        assert set(truth["worms"]) == {r.worm_id for r in recs}
+        for scores in truth["worms"].values():
+            expected = readings if key == "connectome" else readings | {"anatomy"}  # never the diagram on itself
+            assert set(scores) == expected
+            assert all(0 <= s["auroc"] <= 1 and s["pairs"] > s["positives"] > 0 for s in scores.values())
+        assert set(truth["mean"]) == set(next(iter(truth["worms"].values())))
+    assert summary["measure"] == "sensitivity"
+    assert "true coupling, not the atlas" in summary["notes"][0]
+    # the terminal shows one table, reading × truth: one line a reading, not a block a worm
+    table = result.stdout.splitlines()
+    assert "connectome" in table[0] and "ground_truth" in table[0]
+    assert sum(line.startswith("granger (consensus)") for line in table) == 1
+    assert len(table) < 25 and max(len(line) for line in table[:-1]) <= 100
+    assert 'id="relation_auroc"' in (out / "report.html").read_text()
+    csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
+    assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]
+    from wormgnn.persist import load_model
+
+    model, _ = load_model(out / "model.safetensors")
+    # relations of every neuron are wanted: every neuron is a forecast target, on every pair
+    assert model.config.unscored_weight == 1.0 and model.config.train_neurons == 0
+
+
+def test_graph_cli_refuses_an_unknown_measure_before_training(tmp_path):
+    data = tmp_path / "sim"
+    write_sim_folder(data, worms=2, seed=3, duration_s=120)
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(data), "--out", str(out),
+                             "--profile", "tiny", "--relations", "granger"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "unknown measure" in result.stderr
+    assert "Traceback" not in result.stderr and not (out / "model.safetensors").exists()
+
+
+def test_graph_on_real_worms_scores_every_reading_against_the_atlas(tmp_path, kato_path):
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(out), "--profile", "tiny"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "graph.json").read_text())
+    atlas = summary["truths"]["atlas"]
+    assert atlas["strain"] == "wt" and len(atlas["worms"]) == 5 and "Randi" in atlas["citation"]
+    for scores in atlas["worms"].values():
+        assert {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger", "anatomy",
+                "gnn (consensus)", "correlation (consensus)"} <= set(scores)
+        assert all(s["pairs"] == 343 and s["positives"] == 29 and 0 <= s["auroc"] <= 1 for s in scores.values())
+    assert 0.68 < atlas["mean"]["correlation"]["auroc"] < 0.72
+    assert set(summary["truths"]) == {"connectome", "atlas"}
+    assert "atlas" in result.stdout.splitlines()[0] and "atlas: 343 pairs, 29 positive" in result.stdout
+    page = (out / "report.html").read_text()
+    assert 'id="relations_vs_truth"' in page and 'id="relation_auroc"' in page
+
+
+def test_graph_refuses_a_bad_atlas_before_training(tmp_path, kato_path):
+    bad = tmp_path / "funatlas.h5"
+    bad.write_bytes(b"junk")
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(out), "--profile", "tiny", "--atlas", str(bad)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2 and "funatlas.h5: not an atlas file" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and not (out / "model.safetensors").exists()
