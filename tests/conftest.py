@@ -14,6 +14,7 @@ os.environ.setdefault("WORMGNN_COMPILE", "0")
 
 REPO = Path(__file__).resolve().parents[1]
 KATO_FILE = REPO.parent / "shared" / "data" / "kato2015" / "WT_NoStim.mat"
+FLAVELL_DIR = REPO.parent / "shared" / "data" / "flavell2023"
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,13 @@ def kato_path() -> Path:
             f"real data missing: {KATO_FILE} (the tests read it from ../shared/data, see README)"
         )
     return KATO_FILE
+
+
+@pytest.fixture(scope="session")
+def flavell_dir() -> Path:
+    if not (FLAVELL_DIR / "2022-07-26-31.json").exists():
+        raise FileNotFoundError(f"real data missing: {FLAVELL_DIR} (the tests read it from ../shared/data, see README)")
+    return FLAVELL_DIR
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,9 @@ def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None 
     check_neurons(neurons)
     shared = list(shared) if shared is not None else shared_names(recordings)
     if not shared:
-        raise WormGnnError("no neuron is identified in every worm: the 'shared' set is empty")
+        bare = [r.worm_id for r in recordings if not r.identified]
+        why = f" (no neuron is identified in {', '.join(bare)})" if bare else ""
+        raise WormGnnError(f"no neuron is identified in every worm: the 'shared' set is empty{why}")
     widest = max(r.n_neurons for r in recordings)
     if width is None:
         width = len(shared) if neurons == "shared" else widest

@@ -16,6 +16,7 @@ from wormgnn.data.cleaning import DataWarning
 from wormgnn.data.kato import read_kato_mat
 from wormgnn.data.nwb import read_nwb
 from wormgnn.data.recording import Recording
+from wormgnn.data.wormwideweb import looks_like_wormwideweb, read_wormwideweb
 from wormgnn.errors import DataError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -45,6 +46,7 @@ READERS: list[Reader] = [
     Reader("mat5", lambda p, head: head.startswith(b"MATLAB 5.0") or head[:116].startswith(b"MATLAB"),
            read_kato_mat, "MATLAB v5"),
     Reader("nwb", _is_nwb, read_nwb, "NWB"),
+    Reader("wormwideweb", looks_like_wormwideweb, read_wormwideweb, "WormWideWeb JSON"),
     # plain HDF5: try the MATLAB layout, which names what is missing
     Reader("mat73", lambda p, head: head.startswith(HDF5_SIGNATURE), read_kato_mat, "HDF5"),
 ]
@@ -71,8 +73,8 @@ def sniff(path: Path) -> str | None:
 
 
 def _formats() -> str:
-    names = list(dict.fromkeys(r.description for r in READERS[:len(READERS) - _BUILT_IN])) + ["MATLAB, HDF5 or NWB"]
-    return ", ".join(names)
+    names = list(dict.fromkeys(r.description for r in READERS[:len(READERS) - _BUILT_IN]))
+    return ", ".join(names + ["MATLAB, HDF5, NWB or WormWideWeb JSON"])
 
 
 def load(path: str | Path) -> list[Recording]:

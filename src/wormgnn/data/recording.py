@@ -45,6 +45,14 @@ class Recording:
     labels: np.ndarray | None = None
     state_names: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    behavior: dict[str, np.ndarray] = field(default_factory=dict)
+    """Continuous behavior measured on the moving worm, per frame (velocity, curvatures, …)."""
+    units: dict[str, str] = field(default_factory=dict)
+    """The unit of each ``behavior`` variable."""
+    events: dict = field(default_factory=dict)
+    """Named frames of the experiment (e.g. a food-patch encounter), as the source gives them."""
+    timestamps: np.ndarray | None = None
+    """Frame times in seconds, where the source has them (else frames / fps)."""
 
     def __post_init__(self) -> None:
         self.traces = np.asarray(self.traces, dtype=np.float32)
@@ -77,6 +85,15 @@ class Recording:
                 )
             if self.labels.min() < -1 or self.labels.max() >= len(self.state_names):
                 raise DataError(where, f"worm {self.worm_id}: state label outside its vocabulary")
+        self.behavior = {k: np.asarray(v, dtype=np.float64) for k, v in self.behavior.items()}
+        for name, values in self.behavior.items():
+            if values.shape != (frames,):
+                raise DataError(where, f"worm {self.worm_id}: behavior '{name}' has {values.shape} values for "
+                                       f"{frames} frames")
+        if self.timestamps is not None:
+            self.timestamps = np.asarray(self.timestamps, dtype=np.float64)
+            if self.timestamps.shape != (frames,):
+                raise DataError(where, f"worm {self.worm_id}: {self.timestamps.shape} timestamps for {frames} frames")
 
     @property
     def frames(self) -> int:
@@ -106,6 +123,7 @@ class Recording:
             "neurons": self.n_neurons,
             "identified": len(self.identified),
             "states": self.state_counts(),
+            "behavior": {name: self.units.get(name, "") for name in self.behavior},
         }
 
 

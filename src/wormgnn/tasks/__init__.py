@@ -8,6 +8,7 @@ from wormgnn.tasks.base import Evaluation, Scores, Task, TaskSpec
 from wormgnn.tasks.behavior import Behavior
 from wormgnn.tasks.classification import ClassificationTask, class_weights
 from wormgnn.tasks.forecast import Forecast
+from wormgnn.tasks.reversal import Reversal
 
 TASKS: dict[str, Task] = {}
 DEFAULT_TASKS = ("forecast", "behavior")
@@ -35,6 +36,7 @@ def parse_tasks(text: str) -> tuple[str, ...]:
 
 register_task(Forecast())
 register_task(Behavior())
+register_task(Reversal())
 
 __all__ = ["DEFAULT_TASKS", "TASKS", "ClassificationTask", "Evaluation", "Scores", "Task", "TaskSpec",
            "class_weights", "get_task", "parse_tasks", "register_task"]

@@ -56,7 +56,7 @@ class Behavior(ClassificationTask):
               "smoothed.coarse.switch_ratio")
 
     def frame_labels(self, recording) -> np.ndarray | None:
-        if recording.labels is None:
+        if recording.labels is None or not set(recording.state_names) & set(FINE_STATES):
             return None
         return fine_labels(recording.labels, recording.state_names)
 
