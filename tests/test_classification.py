@@ -18,7 +18,7 @@ def _windows(labels):
     m = len(labels)
     return Windows(torch.zeros(m, 4, 2), torch.zeros(m, 0, 2), torch.tensor(labels), torch.ones(m, 2, dtype=bool),
                    torch.ones(m, 2, dtype=bool), torch.zeros(m, 2, dtype=torch.long), torch.zeros(m, dtype=torch.long),
-                   torch.arange(m))
+                   torch.arange(m), torch.full((m,), float("nan")))
 
 
 def test_class_weights_balance_rare_classes():

@@ -61,7 +61,7 @@ def _text_file(path):
 @pytest.mark.parametrize("make_input, message", [
     (lambda p: p / "missing.mat", "no such file"),
     (lambda p: p, "folder holds no recordings"),
-    (lambda p: _text_file(p / "x.mat"), "not a MATLAB, HDF5 or NWB"),
+    (lambda p: _text_file(p / "x.mat"), "not a MATLAB, HDF5, NWB or WormWideWeb JSON"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, make_input, message):
     target = make_input(tmp_path)

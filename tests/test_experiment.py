@@ -113,3 +113,17 @@ def test_same_spec_same_row():
     a = execute(_spec("behavior", "lowo", worms[2], "lstm", seed=4))
     b = execute(_spec("behavior", "lowo", worms[2], "lstm", seed=4))
     assert a["metrics"] == b["metrics"]
+
+
+def test_a_transfer_adapts_on_the_minutes_asked_for_and_says_so_in_its_key():
+    src = sim_source(3, 11)
+    worm = load_dataset(src)[1]
+    spec = RunSpec(src, dataset_fingerprint(src), "forecast", "transfer", worm.worm_id, "linear", "shared", 0, "tiny",
+                   adapt_minutes=2.0)
+    assert spec.key.endswith("|adapt_minutes=2")
+    row = execute(spec)
+    assert row["n_test"] > 0 and row["adapt_minutes"] == 2.0 and "finetune" in row["train_log"]
+    default = execute(RunSpec(src, dataset_fingerprint(src), "forecast", "transfer", worm.worm_id, "linear",
+                              "shared", 0, "tiny"))
+    # two minutes at the simulator's rate are fewer frames than its first 20%: more is left to test
+    assert row["n_test"] > default["n_test"]

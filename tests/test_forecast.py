@@ -19,7 +19,7 @@ def _windows(m=40, h=3, n=4, seed=0):
     scored = mask.clone()
     scored[:, -1] = False
     return Windows(x, y, torch.full((m,), -1), mask, scored, torch.zeros(m, n, dtype=torch.long),
-                   torch.zeros(m, dtype=torch.long), torch.arange(m))
+                   torch.zeros(m, dtype=torch.long), torch.arange(m), torch.full((m,), float("nan")))
 
 
 def test_targets_follow_the_window_and_need_no_labels():

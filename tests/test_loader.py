@@ -36,7 +36,7 @@ def test_empty_folder(tmp_path):
 def test_not_a_recording(tmp_path):
     junk = tmp_path / "junk.mat"
     junk.write_text("this is plain text, not MATLAB")
-    with pytest.raises(DataError, match="not a MATLAB, HDF5 or NWB file"):
+    with pytest.raises(DataError, match="not a MATLAB, HDF5, NWB or WormWideWeb JSON file"):
         load(junk)
 
 
@@ -76,5 +76,5 @@ def test_a_registered_reader_loads_by_content_and_feeds_a_benchmark(tmp_path, mo
                                tasks=("forecast",), workers=1)
     assert len(result["rows"]) == 3 and all(r["metrics"]["skill"]["1"] > 0 for r in result["rows"])
     (tmp_path / "other.txt").write_text("hello")
-    with pytest.raises(DataError, match="not a WORMTEXT, MATLAB, HDF5 or NWB file"):
+    with pytest.raises(DataError, match="not a WORMTEXT, MATLAB, HDF5, NWB or WormWideWeb JSON file"):
         wormgnn.load(tmp_path / "other.txt")

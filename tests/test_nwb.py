@@ -86,3 +86,16 @@ def test_write_is_atomic(tmp_path, kato_recordings):
     write_nwb(kato_recordings[0], target)
     assert not list(tmp_path.glob(".*.tmp"))
     assert len(load(target)) == 1
+
+
+def test_a_wormwideweb_recording_converts_to_nwb_and_reads_back(flavell_dir, tmp_path):
+    from wormgnn.data import load
+
+    original = load(flavell_dir / "2022-07-26-31.json")[0]
+    path = write_nwb(original, tmp_path / "w.nwb")
+    back = read_nwb(path)[0]
+    assert back.neuron_names == original.neuron_names and back.state_names == ("other", "reversal")
+    assert (back.labels == original.labels).all() and back.fps == pytest.approx(original.fps)
+    assert set(back.behavior) == set(original.behavior) and back.units["velocity"] == "mm/s"
+    np.testing.assert_allclose(back.behavior["head_curvature"], original.behavior["head_curvature"])
+    np.testing.assert_allclose(back.traces, original.traces, rtol=1e-6)

@@ -9,7 +9,7 @@ from wormgnn.options import check_long_enough, check_lookahead, check_neurons, c
 
 def test_unknown_values_name_the_option_and_the_choices():
     assert check_neurons("all") == "all" and check_precision("bf16") == "bf16"
-    with pytest.raises(WormGnnError, match="--neurons every: unknown neuron set \\(known: shared, all\\)"):
+    with pytest.raises(WormGnnError, match="--neurons every: unknown neuron set \\(known: shared, all, named\\)"):
         check_neurons("every")
     with pytest.raises(WormGnnError, match="--precision fp16: unknown precision \\(fp32, bf16\\)"):
         check_precision("fp16")

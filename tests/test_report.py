@@ -94,3 +94,15 @@ def test_a_folder_from_before_examples_were_kept_says_so(tiny_run, tmp_path):
                                                for r in lines))
     page = build_report(old).read_text()
     assert "predates stored examples" in page and 'id="comparison_forecast_lowo"' in page
+
+
+def test_a_sweep_over_two_labs_draws_within_against_across(tmp_path):
+    first, second = tmp_path / "lab_a", tmp_path / "lab_b"
+    write_sim_folder(first, worms=2, seed=2, duration_s=120)
+    write_sim_folder(second, worms=2, seed=9, duration_s=120)
+    out = tmp_path / "run"
+    wormgnn.benchmark(data=(str(first), str(second)), out=out, profile="tiny", models=("persistence", "linear"),
+                      tasks=("forecast",), splits=("lowo", "cross-dataset"), workers=1)
+    page = build_report(out).read_text()
+    assert 'id="settings_forecast"' in page
+    assert 'id="comparison_forecast_cross-dataset_lab_a-to-lab_b"' in page and "lowo lab_b" in page

@@ -42,3 +42,21 @@ def test_true_couplings_from_memory_and_from_files_beside_the_recordings(tmp_pat
     assert true_couplings(str(tmp_path / "without"), load_dataset(str(tmp_path / "without"))) == [None, None]
     memory = true_couplings(sim_source(3, 11), load_dataset(sim_source(3, 11)))
     assert len(memory) == 3 and all(isinstance(c, np.ndarray) for c in memory)
+
+
+def test_several_sources_keep_their_dataset_and_share_one_rate(kato_path, flavell_dir, tmp_path):
+    named = tmp_path / "flavell2023"
+    named.mkdir()
+    for name in ("2022-07-26-31", "2022-07-27-31"):
+        (named / f"{name}.json").symlink_to(flavell_dir / f"{name}.json")
+    source = source_of([kato_path, named])
+    assert source == (str(kato_path), str(named))
+    recordings = load_dataset(source)
+    assert [r.dataset for r in recordings] == ["WT_NoStim"] * 5 + ["flavell2023"] * 2
+    rates = {round(r.fps, 2) for r in recordings}
+    assert len(rates) == 1 and abs(rates.pop() - 1.66) < 0.01  # the slowest: Flavell's 0.6 s frames
+    assert dataset_fingerprint(source).count("+") == 1
+    with pytest.raises(WormGnnError, match="given twice"):
+        source_of([kato_path, kato_path])
+    alone = load_dataset(str(kato_path))
+    assert {round(r.fps, 2) for r in alone} != {1.66}  # one dataset keeps its own rates

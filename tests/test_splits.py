@@ -54,3 +54,26 @@ def test_folds_and_errors():
         folds("kfold", IDS)
     with pytest.raises(WormGnnError, match="no such worm"):
         plan("lowo", "w9", IDS, FRAMES, gap=W)
+
+
+def test_across_datasets_each_worm_is_tested_by_the_other_lab():
+    ids, frames = ["k1", "k2", "f1", "f2", "f3"], [300, 300, 200, 200, 200]
+    datasets = ["kato", "kato", "flavell", "flavell", "flavell"]
+    assert folds("cross-dataset", ids, datasets) == ids
+    cross = plan("cross-dataset", "f2", ids, frames, gap=16, datasets=datasets)
+    assert cross.train_worms == [0, 1] and cross.test == [(3, 0, 200)]
+    lowo = plan("lowo", "f2", ids, frames, gap=16, datasets=datasets)
+    assert lowo.train_worms == [2, 4]  # within its own dataset
+    transfer = plan("transfer", "k1", ids, frames, gap=16, datasets=datasets, adapt_frames=100)
+    assert transfer.train_worms == [2, 3, 4]
+    assert transfer.finetune_train == [(0, 0, 75)] and transfer.finetune_val == [(0, 91, 100)]
+    assert transfer.test == [(0, 116, 300)]
+
+
+def test_cross_dataset_needs_two_datasets_and_an_adaptation_must_leave_a_test():
+    with pytest.raises(WormGnnError, match="needs two datasets"):
+        folds("cross-dataset", ["a", "b"], ["x", "x"])
+    with pytest.raises(WormGnnError, match="leaves none to test"):
+        plan("transfer", "a", ["a", "b"], [100, 100], gap=16, adapt_frames=90)
+    # lowo holds out only worms whose dataset has another worm to train on
+    assert folds("lowo", ["a", "b", "c"], ["x", "x", "y"]) == ["a", "b"]

@@ -214,3 +214,22 @@ def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data
                               tasks=("behavior",), workers=1)
     assert again["failed"] == [] and json.loads((out / "failed.json").read_text()) == []
     assert 'id="failures"' not in build_report(out, examples=False).read_text()
+
+
+def test_two_datasets_cross_both_ways_and_keep_their_directions_apart(tmp_path):
+    import wormgnn
+
+    first, second = tmp_path / "lab_a", tmp_path / "lab_b"
+    write_sim_folder(first, worms=2, seed=2, duration_s=120)
+    write_sim_folder(second, worms=2, seed=9, duration_s=120)
+    result = wormgnn.benchmark(data=(str(first), str(second)), out=tmp_path / "run", profile="tiny",
+                               models=("persistence", "linear"), tasks=("forecast",), splits=("cross-dataset",),
+                               workers=1)
+    rows = result["rows"]
+    assert len(rows) == 8 and {(r["train_dataset"], r["test_dataset"]) for r in rows} == {
+        ("lab_a", "lab_b"), ("lab_b", "lab_a")}
+    assert all(r["n_datasets"] == 2 and r["n_scored"] == r["n_neurons"] > 0 and r["window_s"] > 0
+               and r["horizon_s"] > 0 for r in rows)
+    settings = {g["split"] for g in result["summary"]["groups"]}
+    assert settings == {"cross-dataset lab_a→lab_b", "cross-dataset lab_b→lab_a"}
+    assert any("names identified in every worm" in note for note in result["notes"])

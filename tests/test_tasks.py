@@ -16,11 +16,7 @@ from wormgnn.tasks import TASKS, ClassificationTask, TaskSpec, get_task, parse_t
 class AboveMedian(ClassificationTask):
     """Is AVAL above its median at the window's frame? Known from the window itself."""
 
-    name = "above-median"
-    description = "toy: AVAL above its median"
-    classes = ("low", "high")
-    n_classes = 2
-    needs = "traces"
+    name, classes, n_classes, needs = "above-median", ("low", "high"), 2, "traces"
 
     def frame_labels(self, recording):
         if "AVAL" not in recording.neuron_names:

@@ -121,3 +121,17 @@ def test_sample_neurons_keeps_scored_first_and_draws_the_rest():
         draws.append(s.x[first][:, :, 2].sum().item())
     assert len(set(draws)) > 1  # the unscored third column is drawn anew
     assert w.sample_neurons(w.x.shape[2], torch.Generator()) is w
+
+
+def test_the_named_set_keeps_each_worms_identified_neurons():
+    from wormgnn.data import Recording
+
+    a = Recording(traces=np.random.default_rng(0).normal(size=(40, 4)), neuron_names=["AVAL", None, "RIML", "AVBL"],
+                  fps=3.0, worm_id="a")
+    b = Recording(traces=np.random.default_rng(1).normal(size=(40, 3)), neuron_names=["AVAL", "SMDVL", None],
+                  fps=3.0, worm_id="b")
+    pa, pb = prepare([a, b], "named")
+    assert pa.names == ["AVAL", "RIML", "AVBL"] and pb.names == ["AVAL", "SMDVL", None]
+    assert pb.mask.tolist() == [True, True, False]
+    assert pa.scored.tolist() == [True, False, False]  # scored on the names every worm shares
+    np.testing.assert_allclose(pa.traces[:, 2], zscore(a.traces)[:, 3])

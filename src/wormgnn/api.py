@@ -28,15 +28,19 @@ class Model:
     """A model trained on whole worms (last 15% of each validates), ready for new worms."""
 
     def __init__(self, name: str = "gnn", task: str = "behavior", neurons: str = "shared",
-                 profile: str = "quick", seed: int = 0, device: str = "cpu", lookahead: int = 0, **overrides):
+                 profile: str = "quick", seed: int = 0, device: str = "cpu", lookahead: int = 0, rate: float = 0.0,
+                 **overrides):
         entry = model_entry(name)
         self.kind = get_task(task)
         if not entry.cls.supports(self.kind):
             raise WormGnnError(f"model '{name}' does not do the {task} task")
         self.kind.check_lookahead(lookahead)
-        if check_neurons(neurons) == "all" and entry.cls.fixed_neurons:
+        if check_neurons(neurons) != "shared" and entry.cls.fixed_neurons:
             raise WormGnnError(f"model '{name}' needs a fixed neuron set: use --neurons shared")
         self.name, self.task, self.neurons, self.seed, self.lookahead = name, task, neurons, seed, lookahead
+        self.rate = float(rate)
+        """Frames per second the model's recordings were put on (0: as recorded); predictions
+        put a new recording on it too, so that a window spans the same time."""
         self.profile = get_profile(profile)
         self.device = resolve_device(device)
         self.overrides = {**self.profile.model_overrides, **overrides}
@@ -94,7 +98,7 @@ class Model:
                               f"{len(missing)} of the model's neurons ({', '.join(missing)}); {how}",
                               DataWarning, stacklevel=2)
             return prepare([recording], "shared", shared=self.shared, allow_missing=True)[0]
-        return prepare([recording], "all", width=self.width)[0]
+        return prepare([recording], self.neurons, width=self.width)[0]
 
     def predict(self, recording: Recording, decoding: str = "frame") -> dict:
         """Per decodable frame: the task's prediction (behavior: state probabilities and states,
@@ -107,6 +111,10 @@ class Model:
         if recording.frames < need:
             raise WormGnnError(f"{recording.source or recording.worm_id}: worm {recording.worm_id} has "
                                f"{recording.frames} frames, fewer than one window needs ({need})")
+        if self.rate:
+            from wormgnn.data.resample import on_rate
+
+            recording = on_rate([recording], self.rate)[0]
         prep = self._prepare(recording)
         windows = make_windows([prep], [(0, 0, recording.frames)], self.profile.window, 0, 1, self.vocabulary,
                                lookahead=self.lookahead)
@@ -119,7 +127,7 @@ class Model:
         return save_model(self.module, path, self.name, task=self.task, neurons=self.neurons,
                           shared=self.shared, vocabulary=self.vocabulary, width=self.width,
                           profile=self.profile.name, seed=self.seed, trained_on=self.trained_on,
-                          lookahead=self.lookahead, dynamics=self.kind.decoder_to_dict(self.decoder))
+                          lookahead=self.lookahead, dynamics=self.kind.decoder_to_dict(self.decoder), rate=self.rate)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Model:
@@ -144,8 +152,11 @@ class Model:
             get_task(task).check_lookahead(lookahead)
         except WormGnnError:
             raise DataError(path, f"model file metadata: impossible lookahead {lookahead} for {task}") from None
+        rate = meta.get("rate", 0.0)  # files saved before rates were kept: as recorded
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
+            raise DataError(path, f"model file field 'meta.rate' is not a frame rate ({rate!r})")
         model = cls(header["model"], task, neurons, profile, require(path, meta, "seed", int, "meta."), device,
-                    lookahead)
+                    lookahead, rate)
         if model.kind.has_decoder:
             try:
                 model.decoder = model.kind.decoder_from_dict(require(path, meta, "dynamics", dict, "meta."))

@@ -34,15 +34,22 @@ def _csv(values: list[str] | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
+RATE_HELP = ("Frames per second to put every recording on (default: as recorded, or the slowest recording's "
+             "when several datasets are combined).")
+CONFIDENCE_HELP = "Leave names below this annotator confidence (WormWideWeb, 1-5) unidentified."
+
+
 @app.command("benchmark")
 def benchmark_cmd(
-    data: Path = typer.Option(None, "--data", help="Recording file or folder (default: 5 simulated worms)."),
+    data: list[Path] = typer.Option(None, "--data", help="Recording file or folder; repeat for several datasets "
+                                    "(default: 5 simulated worms)."),
     out: Path = typer.Option(Path("runs/benchmark"), "--out", help="Results folder (resumes if it exists)."),
-    task: str = typer.Option("both", "--task", help="forecast, behavior or both."),
-    split: list[str] = typer.Option(None, "--split", help="within, lowo, transfer (repeatable; default: "
-                                    "the profile's)."),
+    task: str = typer.Option("both", "--task", help="forecast, behavior, reversal, velocity, head-curvature, "
+                             "comma-separated, or both (forecast and behavior)."),
+    split: list[str] = typer.Option(None, "--split", help="within, lowo, transfer, cross-dataset (repeatable; "
+                                    "default: the profile's)."),
     models: str = typer.Option(None, "--models", help="Comma-separated model names (default: the profile's)."),
-    neurons: str = typer.Option("shared", "--neurons", help="shared, all, or shared,all."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared, all, named, or several comma-separated."),
     seeds: int = typer.Option(None, "--seeds", min=1, help="Seeds per configuration (default: the profile's)."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     workers: int = typer.Option(2, "--workers", min=1, help="Local worker processes."),
@@ -53,6 +60,10 @@ def benchmark_cmd(
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html at the end."),
     lookahead: int = typer.Option(0, "--lookahead", help="Behavior: decode frame t from a window ending at "
                                   "t + K (offline annotation; 0 = causal)."),
+    rate: float = typer.Option(0.0, "--rate", help=RATE_HELP),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", help=CONFIDENCE_HELP),
+    adapt_minutes: float = typer.Option(0.0, "--adapt-minutes", help="Transfer: fine-tune on the held-out worm's "
+                                        "first M minutes (default: its first 20%)."),
 ) -> None:
     """Every model on both tasks, within worms and on unseen worms, with error bars."""
     from wormgnn.summary import render_terminal
@@ -60,10 +71,10 @@ def benchmark_cmd(
     from wormgnn.tasks import parse_tasks
 
     cfg = BenchmarkConfig(
-        data=str(data) if data else None, out=out, tasks=parse_tasks(task),
+        data=tuple(str(d) for d in data) if data else None, out=out, tasks=parse_tasks(task),
         splits=_csv(split), models=_csv([models] if models else None), neurons=_csv([neurons]) or ("shared",),
         seeds=seeds, profile=profile, workers=workers, device=device, precision=precision, executor=executor,
-        address=address, lookahead=lookahead,
+        address=address, lookahead=lookahead, rate=rate, min_confidence=min_confidence, adapt_minutes=adapt_minutes,
     )
     result = run_benchmark(cfg)
     for note in result["notes"]:
@@ -83,7 +94,8 @@ def benchmark_cmd(
 
 @app.command("graph")
 def graph_cmd(
-    data: Path = typer.Option(None, "--data", help="Recording file or folder (default: 5 simulated worms)."),
+    data: list[Path] = typer.Option(None, "--data", help="Recording file or folder; repeat for several datasets "
+                                    "(default: 5 simulated worms)."),
     out: Path = typer.Option(Path("runs/graph"), "--out", help="Folder for relations/*.csv and graph.json."),
     neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
@@ -95,6 +107,8 @@ def graph_cmd(
     atlas: Path = typer.Option(None, "--atlas", help="funatlas.h5 of the signal propagation atlas (default: the "
                                "installed wormgnn[atlas] extra's)."),
     atlas_strain: str = typer.Option("wt", "--atlas-strain", help="wt or unc31."),
+    rate: float = typer.Option(0.0, "--rate", help=RATE_HELP),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", help=CONFIDENCE_HELP),
 ) -> None:
     """Relations the GNN infers between neurons, per worm, against the wiring diagram, the
     signal propagation atlas (real worms) or the true coupling (simulated worms)."""
@@ -110,7 +124,8 @@ def graph_cmd(
     source = source_of(data)
     writable_dir(out)
     result = run_graph(source, out, neurons, profile, seed, resolve_device(device), model_name=model,
-                       measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain)
+                       measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain,
+                       rate=rate, min_confidence=min_confidence)
     page = graph_report(out)
     typer.echo(render_terminal(result))
     for note in result["notes"]:
@@ -122,27 +137,30 @@ def graph_cmd(
 
 @app.command("train")
 def train_cmd(
-    data: Path = typer.Option(..., "--data", help="Recording file or folder to train on."),
-    task: str = typer.Option(..., "--task", help="forecast or behavior."),
+    data: list[Path] = typer.Option(..., "--data", help="Recording file or folder to train on (repeatable)."),
+    task: str = typer.Option(..., "--task", help="forecast, behavior, reversal, velocity or head-curvature."),
     model: str = typer.Option("gnn", "--model", help="Model name (see the benchmark's models)."),
     out: Path = typer.Option(..., "--out", help="Where to write the trained model (a .safetensors file)."),
     exclude_worm: list[str] = typer.Option(None, "--exclude-worm", help="Worm id to hold out (repeatable)."),
-    neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared, all or named."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
     lookahead: int = typer.Option(0, "--lookahead", help="Behavior: decode frame t from a window ending at "
                                   "t + K (for annotating finished recordings; 0 = causal)."),
+    rate: float = typer.Option(0.0, "--rate", help=RATE_HELP),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", help=CONFIDENCE_HELP),
     overwrite: bool = typer.Option(False, help="Replace an existing model file."),
 ) -> None:
     """Train one model on every worm of a file (or all but the excluded ones) and save it."""
     from wormgnn.api import Model
-    from wormgnn.data import load
+    from wormgnn.sources import load_dataset, source_of
     from wormgnn.tasks import get_task
 
     get_task(task)
     refuse_overwrite([out], overwrite)
-    recordings = load(data)
+    source = source_of(data)
+    recordings = list(load_dataset(source, rate, min_confidence))
     ids = [r.worm_id for r in recordings]
     unknown = [w for w in exclude_worm or [] if w not in ids]
     if unknown:
@@ -150,7 +168,9 @@ def train_cmd(
     keep = [r for r in recordings if r.worm_id not in set(exclude_worm or [])]
     if not keep:
         raise WormGnnError("every worm is excluded: nothing to train on")
-    trained = Model(model, task, neurons, profile, seed, device, lookahead).fit(keep)
+    resampled = isinstance(source, tuple) or rate
+    trained = Model(model, task, neurons, profile, seed, device, lookahead,
+                    rate=keep[0].fps if resampled else 0.0).fit(keep)
     trained.save(out)
     ahead = f", lookahead {lookahead}" if lookahead else ""
     typer.echo(f"trained {model} ({task}, {neurons} neurons{ahead}) on {len(keep)} worm(s); saved {out}")

@@ -15,13 +15,15 @@ data_app = typer.Typer(no_args_is_help=True, help="Read, inspect, convert and si
 
 @data_app.command("info")
 def data_info(
-    path: Path = typer.Argument(..., help="A recording file (Kato .mat, NWB) or a folder of them."),
+    path: Path = typer.Argument(..., help="A recording file (Kato .mat, NWB, WormWideWeb JSON) or a folder of them."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", help="Leave names below this annotator "
+                                         "confidence (WormWideWeb, 1-5) unidentified."),
 ) -> None:
     """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts."""
     from wormgnn.data import load, shared_names
 
-    recordings = load(path)
+    recordings = load(path, min_confidence=min_confidence)
     summaries = [r.summary() for r in recordings]
     shared = shared_names(recordings)
     if as_json:

@@ -39,7 +39,7 @@ def model_fingerprint(text: str) -> str:
 
 @dataclass(frozen=True)
 class RunSpec:
-    source: str
+    source: str | tuple[str, ...]
     dataset: str
     task: str
     split: str
@@ -52,6 +52,12 @@ class RunSpec:
     precision: str = "fp32"
     lookahead: int = 0
     """Decode the state K frames before the window's last frame (0 = causal)."""
+    rate: float = 0.0
+    """Frames per second every recording is put on (0: as recorded; see sources.load_dataset)."""
+    min_confidence: float = 0.0
+    """Leave names below this annotator confidence unidentified (WormWideWeb)."""
+    adapt_minutes: float = 0.0
+    """Transfer: fine-tune on the held-out worm's first minutes (0: its first 20%)."""
 
     @property
     def key(self) -> str:
@@ -63,7 +69,10 @@ class RunSpec:
                  self.neurons, str(self.seed),
                  f"{self.profile}@{profile_fingerprint(self.profile)}"]
         parts += [self.precision] if self.precision != "fp32" else []
-        return "|".join(parts + ([f"lookahead={self.lookahead}"] if self.lookahead else []))
+        parts += [f"lookahead={self.lookahead}"] if self.lookahead else []
+        parts += [f"rate={self.rate:g}"] if self.rate else []
+        parts += [f"min_confidence={self.min_confidence:g}"] if self.min_confidence else []
+        return "|".join(parts + ([f"adapt_minutes={self.adapt_minutes:g}"] if self.adapt_minutes else []))
 
 
 def execute(spec: RunSpec) -> dict:
@@ -74,9 +83,12 @@ def execute(spec: RunSpec) -> dict:
 
     spec = replace(spec, device=resolve_device(spec.device))  # 'auto' resolves where the run executes
     profile = get_profile(spec.profile)
-    recordings = list(load_dataset(spec.source))
+    recordings = list(load_dataset(spec.source, spec.rate, spec.min_confidence))
+    datasets = [r.dataset for r in recordings]
+    held = next((i for i, r in enumerate(recordings) if r.worm_id == spec.fold), None)
+    adapt = int(round(spec.adapt_minutes * 60 * recordings[held].fps)) if spec.adapt_minutes and held is not None else 0
     parts = plan(spec.split, spec.fold, [r.worm_id for r in recordings], [r.frames for r in recordings],
-                 gap=profile.window)
+                 gap=profile.window, datasets=datasets, adapt_frames=adapt)
     trained = train_model(recordings, spec.task, spec.model, spec.neurons, profile, parts, spec.seed, spec.device,
                           spec.precision, spec.lookahead)
     scores, ev = trained.evaluate([r.fps for r in recordings])
@@ -87,11 +99,25 @@ def execute(spec: RunSpec) -> dict:
         "n_train": len(trained.train), "n_val": trained.task.scored(trained.val),
         "n_test": trained.task.scored(ev.test),
         "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float, str, dict))},
-        "version": __version__, "pid": os.getpid(),
+        "version": __version__, "pid": os.getpid(), **_setting_fields(trained, recordings, parts, held),
     }
     if spec.seed == 0:
         row[EXAMPLE_KEY] = example(trained, scores, ev)
     return row
+
+
+def _setting_fields(trained: Trained, recordings, parts, held: int | None) -> dict:
+    """Which datasets trained and tested the run, how many neurons its model saw and was
+    scored on, and its time base (windows and horizons in seconds as well as frames)."""
+    rate = float(np.mean([recordings[i].fps for i in parts.train_worms]))
+    out = {"train_dataset": "+".join(sorted({recordings[i].dataset for i in parts.train_worms})),
+           "test_dataset": recordings[held].dataset if held is not None else "+".join(
+               sorted({r.dataset for r in recordings})),
+           "n_datasets": len({r.dataset for r in recordings}), "n_neurons": int(trained.spec.n_neurons),
+           "n_scored": int(trained.prepared[0].scored.sum()),
+           "rate_hz": round(rate, 4), "window_s": round(trained.spec.window / rate, 3)}
+    horizon = trained.task.horizon(get_profile(trained.profile_name))
+    return out | ({"horizon_s": round(horizon / rate, 3)} if horizon else {})
 
 
 def example(trained: Trained, scores: Scores, ev: Evaluation) -> dict[str, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
 from wormgnn.files import atomic_write, atomic_write_text
@@ -36,6 +37,7 @@ class Figures:
         self.items: list[tuple[str, str, Path]] = []
 
     def save(self, fig, name: str, caption: str) -> None:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.replace("→", "-to-"))  # settings name datasets
         path = atomic_write(self.folder / f"{name}.png", lambda tmp: fig.savefig(tmp, bbox_inches="tight"),
                             suffix=".png")
         pyplot().close(fig)

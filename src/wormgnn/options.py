@@ -6,7 +6,9 @@ from __future__ import annotations
 from wormgnn.errors import WormGnnError
 from wormgnn.tasks import get_task
 
-NEURON_SETS = ("shared", "all")
+NEURON_SETS = ("shared", "all", "named")
+"""shared: names identified in every worm (every model); all: every recorded neuron; named:
+every identified neuron of each worm (graph models only, whose input is a set)."""
 PRECISIONS = ("fp32", "bf16")
 
 

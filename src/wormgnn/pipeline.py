@@ -34,6 +34,7 @@ class Trained:
     train: Windows
     val: Windows
     log: dict = field(default_factory=dict)
+    profile_name: str = ""
 
     def labels_of(self, segments: list[Segment]) -> list[np.ndarray]:
         return [self.prepared[i].labels[a:b] for i, a, b in segments]
@@ -60,7 +61,7 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
     task = get_task(task_name)
     task.check_recordings(recordings)
     task.check_lookahead(lookahead)
-    prepared = prepare(recordings, neurons, targets=task.frame_labels)
+    prepared = prepare(recordings, neurons, targets=task.frame_labels, values=task.frame_values)
     vocabulary = identity_vocabulary([prepared[i] for i in parts.train_worms])
     horizon = task.horizon(profile)
 
@@ -85,4 +86,4 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
             log["finetune"] = fit(model, windows(parts.finetune_train), tune_val,
                                   profile.train_config(device, precision, profile.finetune_lr), seed, weights)
     model.to(device)
-    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log)
+    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log, profile.name)

@@ -69,6 +69,30 @@ def _comparison_panel(ax, summary: dict, task: str, split: str, metric: str) -> 
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2)
 
 
+def setting_figures(summary: dict, figs: Figures) -> None:
+    """Each model in every setting of a task side by side: within a lab against across labs
+    (the generalization the field asks for), where a sweep holds several."""
+    for task in tasks_of(summary):
+        settings = _splits(summary, task)
+        if len(settings) < 2:
+            continue
+        metric = get_task(task).figures[0]
+        keys = sorted({(g["model"], g["neurons"]) for g in summary["groups"] if g["task"] == task},
+                      key=lambda k: (not _structure_agnostic(k[0]), k))
+        fig, ax = pyplot().subplots(figsize=(max(6.0, 1.1 * len(keys) * len(settings) / 2), 4))
+        width = 0.8 / len(settings)
+        for j, split in enumerate(settings):
+            groups = _group(summary, task, split, metric)
+            xs = [i + (j - (len(settings) - 1) / 2) * width for i, k in enumerate(keys) if k in groups]
+            ax.bar(xs, [groups[k]["mean"] for k in keys if k in groups], width,
+                   yerr=[groups[k]["std"] for k in keys if k in groups], capsize=2, label=split)
+        ax.set_xticks(range(len(keys)), [_label(*k) for k in keys], rotation=30, ha="right")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{task}: {metric} in every setting (mean ± std over seeds × held-out worms)")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
+        figs.save(fig, f"settings_{task}", f"Within a lab against across labs, {task}, {metric}.")
+
+
 def horizon_figures(summary: dict, figs: Figures) -> None:
     """Skill against horizon, for every task and split with skill at several horizons."""
     for task in tasks_of(summary):
@@ -210,7 +234,21 @@ def ethogram_figure(figs: Figures, example: dict, row: dict, split: str) -> None
     figs.save(fig, f"ethogram_{row['task']}", f"Annotated vs decoded states over time, held-out worm {row['fold']}.")
 
 
-DRAW = {"traces": trace_figure, "ethogram": ethogram_figure}
+def regression_figure(figs: Figures, example: dict, row: dict, split: str) -> None:
+    t = example["frames"] / float(example["fps"])
+    variable = str(example["variable"])
+    fig, ax = pyplot().subplots(figsize=(11, 3))
+    ax.plot(t, example["measured"], color="k", lw=0.8, label="measured")
+    ax.plot(t, example["decoded"], color="#2166ac", lw=0.8, label=f"decoded by {row['model']}")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(variable.replace("_", " "))
+    r2, r = row["metrics"].get("r2", float("nan")), row["metrics"].get("pearson", float("nan"))
+    ax.set_title(f"{variable}, held-out worm {row['fold']} ({split}): R² {r2:.2f}, Pearson r {r:.2f}")
+    ax.legend(fontsize=8)
+    figs.save(fig, f"decoded_{row['task']}", f"Decoded against measured {variable}, held-out worm {row['fold']}.")
+
+
+DRAW = {"traces": trace_figure, "ethogram": ethogram_figure, "regression": regression_figure}
 """Example figures by the ``kind`` a task's example names."""
 
 
@@ -267,6 +305,7 @@ def build_report(folder: Path, examples: bool = True) -> Path:
     summary = summarize(rows, failed_runs(folder))
     figs = Figures(folder)
     comparison_figures(summary, figs)
+    setting_figures(summary, figs)
     horizon_figures(summary, figs)
     confusion_figures(rows, summary, figs)
     notes = example_figures(rows, summary, figs, store) if examples else []

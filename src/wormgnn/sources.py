@@ -1,6 +1,7 @@
-"""Where recordings come from: a path (file or folder) or a simulator spec
-(``sim:worms=5,seed=0``), with the truths known for them (a simulator's coupling, kept in
-memory or as ``ground_truth/*.csv`` beside the files ``wormgnn data simulate`` wrote)."""
+"""Where recordings come from: a path (file or folder), a simulator spec
+(``sim:worms=5,seed=0``) or several of them (a tuple: one dataset each), with the truths
+known for them (a simulator's coupling, kept in memory or as ``ground_truth/*.csv`` beside
+the files ``wormgnn data simulate`` wrote)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,26 @@ def sim_source(worms: int = 5, seed: int = 0) -> str:
     return f"{SIM_PREFIX}worms={worms},seed={seed}"
 
 
-def source_of(data: str | Path | None) -> str:
-    """``--data`` as a source: the path (which must exist), or 5 simulated worms."""
-    if data is None:
+Source = str | tuple[str, ...]
+"""One data source, or several (each a dataset of its own)."""
+
+
+def source_of(data: str | Path | list | tuple | None) -> Source:
+    """``--data`` (once or repeated) as a source: the paths (which must exist), or 5 simulated worms."""
+    if data is None or (isinstance(data, (list, tuple)) and not data):
         return sim_source(5, 0)
-    if not str(data).startswith(SIM_PREFIX) and not Path(data).exists():
-        raise WormGnnError(f"{data}: no such file or directory")
-    return str(data)
+    items = [str(d) for d in data] if isinstance(data, (list, tuple)) else [str(data)]
+    for item in items:
+        if not item.startswith(SIM_PREFIX) and not Path(item).exists():
+            raise WormGnnError(f"{item}: no such file or directory")
+    if len(set(items)) != len(items):
+        raise WormGnnError(f"--data {items[0]}: given twice")
+    return items[0] if len(items) == 1 else tuple(items)
+
+
+def dataset_name(source: str) -> str:
+    """The name a source's worms carry as their dataset: the file's or folder's name."""
+    return "sim" if source.startswith(SIM_PREFIX) else Path(source).stem
 
 
 @lru_cache(maxsize=2)
@@ -45,15 +59,39 @@ def simulated(source: str) -> tuple[tuple[Recording, ...], tuple[np.ndarray, ...
 
 
 @lru_cache(maxsize=4)
-def load_dataset(source: str) -> tuple[Recording, ...]:
-    """Recordings of a path, or of 'sim:worms=5,seed=0'; cached once per process."""
+def _load_one(source: str, min_confidence: float) -> tuple[Recording, ...]:
     if source.startswith(SIM_PREFIX):
         return simulated(source)[0]
-    return tuple(load(source))
+    return tuple(load(source, min_confidence=min_confidence))
 
 
-def dataset_fingerprint(source: str) -> str:
+@lru_cache(maxsize=4)
+def load_dataset(source: Source, rate: float = 0.0, min_confidence: float = 0.0) -> tuple[Recording, ...]:
+    """Recordings of a source, cached once per process. Several sources: each worm keeps its
+    dataset (worm ids made unique), and every recording is put on one rate (``rate``, or the
+    slowest recording's) so that windows and horizons mean the same time in every worm; one
+    source is resampled only when ``rate`` is given."""
+    from dataclasses import replace
+
+    from wormgnn.data.resample import common_rate, on_rate
+
+    sources = source if isinstance(source, tuple) else (source,)
+    recordings = []
+    for item in sources:
+        recordings += [r if r.dataset else replace(r, dataset=dataset_name(item))
+                       for r in _load_one(item, min_confidence)]
+    ids = [r.worm_id for r in recordings]
+    recordings = [replace(r, worm_id=f"{r.dataset}/{r.worm_id}") if ids.count(r.worm_id) > 1 else r
+                  for r in recordings]
+    if len(sources) > 1 or rate:
+        recordings = on_rate(recordings, common_rate(recordings, rate))
+    return tuple(recordings)
+
+
+def dataset_fingerprint(source: Source) -> str:
     """Identity of the data for resuming: the simulator's parameters, or a file's size and time."""
+    if isinstance(source, tuple):
+        return "+".join(dataset_fingerprint(s) for s in source)
     if source.startswith(SIM_PREFIX):
         return source
     path = Path(source)
@@ -62,11 +100,13 @@ def dataset_fingerprint(source: str) -> str:
     return f"{path.name}:{hashlib.sha1(json.dumps(stats).encode()).hexdigest()[:10]}"
 
 
-def true_couplings(source: str, recordings) -> list[np.ndarray | None]:
+def true_couplings(source: Source, recordings) -> list[np.ndarray | None]:
     """Each recording's true coupling where one is known: in memory for simulated worms, or
     ground_truth/<worm>.csv beside simulated NWB files whose labels match the recording."""
     from wormgnn.sim.io import neuron_labels, read_matrix_csv
 
+    if isinstance(source, tuple):
+        return [None] * len(recordings)  # several datasets: no coupling known for all of them
     if source.startswith(SIM_PREFIX):
         return list(simulated(source)[1])
     folder = Path(source) if Path(source).is_dir() else Path(source).parent

@@ -22,10 +22,17 @@ def is_reference(model: str) -> bool:
 
 
 def setting(row: dict) -> str:
-    """The split a row was measured on, with its lookahead when it decodes with one: rows of
-    different lookaheads are never averaged or paired together."""
+    """The split a row was measured on, with the datasets when several were combined (which
+    trained → which was tested) and its lookahead when it decodes with one: rows of different
+    directions or lookaheads are never averaged or paired together."""
     lookahead = int(row.get("lookahead", 0) or 0)
-    return row["split"] if not lookahead else f"{row['split']}_lookahead{lookahead}"
+    name = row["split"]
+    if int(row.get("n_datasets", 1) or 1) > 1:
+        train, test = row["train_dataset"], row["test_dataset"]
+        name += f" {test}" if train == test else f" {train}→{test}"
+    if row.get("adapt_minutes"):
+        name += f" {row['adapt_minutes']:g}min"
+    return name if not lookahead else f"{name}_lookahead{lookahead}"
 
 
 def flatten(row: dict) -> dict[str, float]:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wormgnn.errors import WormGnnError
 from wormgnn.executors import run_specs
 from wormgnn.experiment import RunSpec
 from wormgnn.files import atomic_write_text
@@ -23,7 +24,8 @@ from wormgnn.train import resolve_device
 
 @dataclass
 class BenchmarkConfig:
-    data: str | None = None
+    data: str | tuple[str, ...] | None = None
+    """A recording file or folder, several (one dataset each), or None: 5 simulated worms."""
     out: Path = Path("runs/benchmark")
     tasks: tuple[str, ...] = DEFAULT_TASKS
     splits: tuple[str, ...] | None = None
@@ -38,6 +40,11 @@ class BenchmarkConfig:
     address: str | None = None
     lookahead: int = 0
     """Behavior: decode the state K frames before each window's last frame (0 = causal)."""
+    rate: float = 0.0
+    """Frames per second to put every recording on (0: as recorded, or the slowest recording's
+    when datasets of several rates are combined)."""
+    min_confidence: float = 0.0
+    adapt_minutes: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -53,10 +60,14 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     models = cfg.models or profile.models
     entries = [(m, model_entry(m)) for m in models]
     source = source_of(cfg.data)
-    recordings = load_dataset(source)
+    if cfg.rate < 0 or cfg.min_confidence < 0 or cfg.adapt_minutes < 0:
+        raise WormGnnError("--rate, --min-confidence and --adapt-minutes must not be negative")
+    recordings = load_dataset(source, cfg.rate, cfg.min_confidence)
     worm_ids = [r.worm_id for r in recordings]
+    datasets = [r.dataset for r in recordings]
+    _note_data(cfg, source, recordings)
     for split in splits:
-        folds(split, worm_ids)  # an unknown split, or too few worms for it, stops before any run
+        folds(split, worm_ids, datasets)  # an unknown split, or too few worms for it, stops before any run
     for task in tasks:
         task.check_recordings(list(recordings))
     check_long_enough(recordings, profile.window, cfg.lookahead)
@@ -64,21 +75,38 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     specs = []
     for task in tasks:
         for split in splits:
-            for fold in folds(split, worm_ids):
+            for fold in folds(split, worm_ids, datasets):
                 for model, entry in entries:
                     if not entry.cls.supports(task):
                         continue
                     for neurons in cfg.neurons:
-                        if neurons == "all" and entry.cls.fixed_neurons:
+                        if neurons != "shared" and entry.cls.fixed_neurons:
                             continue
                         for seed in range(cfg.seeds or profile.seeds):
                             specs.append(RunSpec(source, fingerprint, task.name, split, fold, model,
                                                  neurons, seed, profile.name, cfg.device, cfg.precision,
-                                                 cfg.lookahead if task.accepts_lookahead else 0))
-    skipped = [m for m, e in entries if e.cls.fixed_neurons] if "all" in cfg.neurons else []
+                                                 cfg.lookahead if task.accepts_lookahead else 0, cfg.rate,
+                                                 cfg.min_confidence,
+                                                 cfg.adapt_minutes if split == "transfer" else 0.0))
+    wide = [n for n in cfg.neurons if n != "shared"]
+    skipped = [m for m, e in entries if e.cls.fixed_neurons] if wide else []
     if skipped:
-        cfg.notes.append(f"--neurons all: {', '.join(skipped)} need a fixed neuron set, run on shared only")
+        cfg.notes.append(f"--neurons {','.join(wide)}: {', '.join(skipped)} need a fixed neuron set, run on shared "
+                         "only")
     return specs
+
+
+def _note_data(cfg: BenchmarkConfig, source, recordings) -> None:
+    """Say once what combining the data did: the common rate, and the shared names."""
+    from wormgnn.data import shared_names
+
+    if isinstance(source, tuple) or cfg.rate:
+        rates = sorted({round(r.fps, 3) for r in recordings})
+        cfg.notes.append(f"every recording is at {rates[0]:g} frames/s" + ("" if cfg.rate else " (the slowest)")
+                         + "; windows and horizons are reported in seconds too")
+    shared = shared_names(list(recordings))
+    cfg.notes.append(f"--neurons shared: {len(shared)} names identified in every worm"
+                     + (f" ({' '.join(shared)})" if len(shared) <= 12 else ""))
 
 
 def run_benchmark(cfg: BenchmarkConfig, progress: bool = True) -> dict:
@@ -94,7 +122,7 @@ def _run_locked(cfg: BenchmarkConfig, store: ResultStore, progress: bool) -> dic
     done = store.done_keys()
     todo = [s for s in specs if s.key not in done]
     atomic_write_text(cfg.out / "config.json", json.dumps({
-        "data": cfg.data or "simulated", "source": specs[0].source if specs else None,
+        "data": cfg.data or "simulated", "source": specs[0].source if specs else None, "rate": cfg.rate,
         "profile": get_profile(cfg.profile).describe(),
         "tasks": cfg.tasks, "splits": cfg.splits, "models": cfg.models, "neurons": cfg.neurons,
         "seeds": cfg.seeds, "lookahead": cfg.lookahead, "runs": len(specs)}, indent=1, default=str))

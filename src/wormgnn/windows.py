@@ -30,7 +30,8 @@ class Prepared:
     mask: np.ndarray  # (width,) real neuron
     scored: np.ndarray  # (width,) neuron counted by the forecast metrics (the shared set)
     names: list[str | None]  # (width,) None for unidentified or padding
-    labels: np.ndarray  # (T,) index into FINE_STATES, -1 unscored
+    labels: np.ndarray  # (T,) the task's class index, -1 unscored
+    values: np.ndarray | None = None  # (T,) a regression task's target, NaN unscored
 
 
 def zscore(traces: np.ndarray) -> np.ndarray:
@@ -42,13 +43,16 @@ def zscore(traces: np.ndarray) -> np.ndarray:
 
 def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None = None,
             width: int | None = None, allow_missing: bool = False,
-            targets: Callable[[Recording], np.ndarray | None] | None = None) -> list[Prepared]:
-    """Lay every recording on one neuron axis: the shared names, or all neurons padded.
+            targets: Callable[[Recording], np.ndarray | None] | None = None,
+            values: Callable[[Recording], np.ndarray | None] | None = None) -> list[Prepared]:
+    """Lay every recording on one neuron axis: the shared names, every neuron padded (``all``),
+    or every identified neuron of each worm padded (``named``: graph models across labs, where
+    few names are shared but each worm has many).
 
     ``shared`` fixes the names (a trained model's); a recording lacking one of them is
     refused unless ``allow_missing`` (graph models mask the missing neuron out). ``targets``
     gives each recording's per-frame labels (a task's ``frame_labels``; default: Kato's
-    fine states where annotated).
+    fine states where annotated); ``values`` a regression task's per-frame target.
     """
     check_neurons(neurons)
     shared = list(shared) if shared is not None else shared_names(recordings)
@@ -56,7 +60,12 @@ def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None 
         bare = [r.worm_id for r in recordings if not r.identified]
         why = f" (no neuron is identified in {', '.join(bare)})" if bare else ""
         raise WormGnnError(f"no neuron is identified in every worm: the 'shared' set is empty{why}")
-    widest = max(r.n_neurons for r in recordings)
+    def columns(rec: Recording) -> list[int]:
+        if neurons == "named":
+            return [i for i, n in enumerate(rec.neuron_names) if n]
+        return list(range(rec.n_neurons))
+
+    widest = max(len(columns(r)) for r in recordings)
     if width is None:
         width = len(shared) if neurons == "shared" else widest
     out = []
@@ -78,14 +87,17 @@ def prepare(recordings: list[Recording], neurons: str, shared: list[str] | None 
             mask[present] = True
             names: list[str | None] = list(shared)
         else:
-            if rec.n_neurons > width:
-                raise WormGnnError(f"{rec.source or rec.worm_id}: {rec.n_neurons} neurons, the model takes "
+            keep = columns(rec)
+            if len(keep) > width:
+                raise WormGnnError(f"{rec.source or rec.worm_id}: {len(keep)} neurons, the model takes "
                                    f"at most {width}")
-            traces[:, : rec.n_neurons] = z
-            mask[: rec.n_neurons] = True
-            names = list(rec.neuron_names) + [None] * (width - rec.n_neurons)
+            traces[:, : len(keep)] = z[:, keep]
+            mask[: len(keep)] = True
+            names = [rec.neuron_names[i] for i in keep] + [None] * (width - len(keep))
         scored = np.array([n in shared for n in names]) & mask
-        out.append(Prepared(rec.worm_id, traces, mask, scored, names, labels))
+        target = values(rec) if values is not None else None
+        out.append(Prepared(rec.worm_id, traces, mask, scored, names, labels,
+                            None if target is None else np.asarray(target, dtype=np.float32)))
     return out
 
 
@@ -107,6 +119,7 @@ class Windows:
     ids: torch.Tensor  # (M, N)
     worm: torch.Tensor  # (M,) index of the source recording
     frame: torch.Tensor  # (M,) the frame t the window is about (its last input frame unless lookahead)
+    values: torch.Tensor  # (M,) a regression task's target at frame t (NaN where it has none)
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -137,7 +150,7 @@ class Windows:
 
         return Windows(x=over_time(self.x), y=over_time(self.y), labels=self.labels,
                        mask=self.mask.gather(1, columns), scored=self.scored.gather(1, columns),
-                       ids=self.ids.gather(1, columns), worm=self.worm, frame=self.frame)
+                       ids=self.ids.gather(1, columns), worm=self.worm, frame=self.frame, values=self.values)
 
 
 Segment = tuple[int, int, int]
@@ -152,7 +165,7 @@ def make_windows(prepared: list[Prepared], segments: list[Segment], window: int,
     if lookahead < 0 or (lookahead and horizon):  # the tasks check the option; this is a guard
         raise ValueError(f"lookahead {lookahead} with horizon {horizon}: a window has one or the other")
     vocabulary = vocabulary or {}
-    xs, ys, labels, masks, scored, ids, worms, frames = [], [], [], [], [], [], [], []
+    xs, ys, labels, masks, scored, ids, worms, frames, values = [], [], [], [], [], [], [], [], []
     for rec_index, start, stop in segments:
         p = prepared[rec_index]
         last = np.arange(max(start + window - 1, start + lookahead), stop - horizon, stride)
@@ -174,6 +187,7 @@ def make_windows(prepared: list[Prepared], segments: list[Segment], window: int,
         ids.append(np.broadcast_to(identity, (last.size, p.mask.size)))
         worms.append(np.full(last.size, rec_index))
         frames.append(about)
+        values.append(p.values[about] if p.values is not None else np.full(last.size, np.nan, dtype=np.float32))
     if not xs:
         raise WormGnnError("no complete window fits the requested part of the data")
     cat = np.concatenate
@@ -182,4 +196,5 @@ def make_windows(prepared: list[Prepared], segments: list[Segment], window: int,
         labels=torch.from_numpy(cat(labels)).long(), mask=torch.from_numpy(cat(masks)),
         scored=torch.from_numpy(cat(scored)), ids=torch.from_numpy(cat(ids)).long(),
         worm=torch.from_numpy(cat(worms)).long(), frame=torch.from_numpy(cat(frames)).long(),
+        values=torch.from_numpy(cat(values).astype(np.float32)),
     )

@@ -27,8 +27,10 @@ class Reader:
     name: str
     detect: Callable[[Path, bytes], bool]
     """Whether a file is this reader's, from its path and first 1024 bytes."""
-    read: Callable[[Path], list[Recording]]
+    read: Callable[..., list[Recording]]
     description: str
+    options: tuple[str, ...] = ()
+    """Keyword options of ``load`` this reader takes (e.g. ``min_confidence``)."""
 
 
 def _is_nwb(path: Path, head: bytes) -> bool:
@@ -46,7 +48,7 @@ READERS: list[Reader] = [
     Reader("mat5", lambda p, head: head.startswith(b"MATLAB 5.0") or head[:116].startswith(b"MATLAB"),
            read_kato_mat, "MATLAB v5"),
     Reader("nwb", _is_nwb, read_nwb, "NWB"),
-    Reader("wormwideweb", looks_like_wormwideweb, read_wormwideweb, "WormWideWeb JSON"),
+    Reader("wormwideweb", looks_like_wormwideweb, read_wormwideweb, "WormWideWeb JSON", ("min_confidence",)),
     # plain HDF5: try the MATLAB layout, which names what is missing
     Reader("mat73", lambda p, head: head.startswith(HDF5_SIGNATURE), read_kato_mat, "HDF5"),
 ]
@@ -77,8 +79,9 @@ def _formats() -> str:
     return ", ".join(names + ["MATLAB, HDF5, NWB or WormWideWeb JSON"])
 
 
-def load(path: str | Path) -> list[Recording]:
-    """Every recording in a file, or in every recognised file of a folder (sorted by name)."""
+def load(path: str | Path, **options) -> list[Recording]:
+    """Every recording in a file, or in every recognised file of a folder (sorted by name).
+    ``options`` go to the readers that take them (``min_confidence``: WormWideWeb names)."""
     path = Path(path)
     if not path.exists():
         raise DataError(path, "no such file or directory")
@@ -89,7 +92,7 @@ def load(path: str | Path) -> list[Recording]:
             if _reader(child) is None:
                 skipped.append(child.name)
                 continue
-            recordings.extend(load(child))
+            recordings.extend(load(child, **options))
         if not recordings:
             raise DataError(path, f"folder holds no recordings ({_formats()} files)")
         if skipped:
@@ -103,7 +106,7 @@ def load(path: str | Path) -> list[Recording]:
     reader = _reader(path)
     if reader is None:
         raise DataError(path, f"not a {_formats()} file")
-    recordings = reader.read(path)
+    recordings = reader.read(path, **{k: v for k, v in options.items() if k in reader.options})
     if not recordings:
         raise DataError(path, "file holds no recordings")
     return recordings

@@ -15,6 +15,7 @@ from wormgnn.errors import DataError
 from wormgnn.files import atomic_write
 
 STATE_SERIES = "BehavioralState"
+DECODED_SERIES = "DecodedBehavioralState"
 _PREFERRED_SERIES = ("dff", "dfof", "deltaf", "calciumimresponse", "signal", "activity", "trace")
 
 
@@ -79,6 +80,23 @@ def _states_of(nwb, frames: int, path: Path):
     return labels, vocab
 
 
+def _continuous_of(nwb, frames: int) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Per-frame numeric series under /processing/Behavior other than the state series (the
+    continuous behavior ``write_nwb`` writes, e.g. velocity): values and units."""
+    behavior = nwb.processing.get("Behavior")
+    values, units = {}, {}
+    if behavior is None:
+        return values, units
+    for name, series in behavior.data_interfaces.items():
+        if name in (STATE_SERIES, DECODED_SERIES) or not hasattr(series, "data"):
+            continue
+        data = np.asarray(series.data[:])
+        if data.shape == (frames,) and data.dtype.kind in "fiu":
+            values[name] = data.astype(np.float64)
+            units[name] = str(getattr(series, "unit", "") or "")
+    return values, units
+
+
 def read_nwb(path: str | Path) -> list[Recording]:
     """The calcium traces, neuron IDs and states of one NWB file (raw volumes never read)."""
     path = Path(path)
@@ -108,10 +126,11 @@ def read_nwb(path: str | Path) -> list[Recording]:
         else:
             raise DataError(path, f"{chosen.name} has neither rate nor timestamps")
         labels, vocab = _states_of(nwb, frames, path)
+        behavior, units = _continuous_of(nwb, frames)
         worm = nwb.subject.subject_id if nwb.subject is not None and nwb.subject.subject_id else path.stem
     traces, names = repair_nonfinite(traces, names, str(path), worm)
     return [Recording(traces=traces, neuron_names=names, fps=fps, worm_id=worm, source=str(path),
-                      labels=labels, state_names=vocab)]
+                      labels=labels, state_names=vocab, behavior=behavior, units=units)]
 
 
 def write_nwb(recording: Recording, path: str | Path, extra_description: str = "") -> Path:
@@ -151,21 +170,23 @@ def write_nwb(recording: Recording, path: str | Path, extra_description: str = "
     calcium.add(RoiResponseSeries(
         name="SignalDFoF", data=recording.traces, rois=rois, unit="dF/F", rate=float(recording.fps),
     ))
+    if recording.labels is not None or recording.behavior:
+        behavior = nwb.create_processing_module("Behavior", "behavioral states and measured behavior")
     if recording.labels is not None:
-        behavior = nwb.create_processing_module("Behavior", "behavioral state annotation")
         behavior.add(pynwb.TimeSeries(
             name=STATE_SERIES, data=recording.labels.astype(np.int64), unit="n/a",
             rate=float(recording.fps), description=json.dumps(list(recording.state_names)),
             comments="per-frame index into the JSON list in description; -1 = unlabelled",
         ))
+    for name, values in recording.behavior.items():  # continuous behavior measured on the moving worm
+        behavior.add(pynwb.TimeSeries(name=name, data=values, unit=recording.units.get(name, "n/a"),
+                                      rate=float(recording.fps), description=f"{name}, per frame"))
     def write(tmp: Path) -> None:
         with pynwb.NWBHDF5IO(str(tmp), "w") as io:
             io.write(nwb)
 
     return atomic_write(path, write)
 
-
-DECODED_SERIES = "DecodedBehavioralState"
 
 
 def write_annotation(recording: Recording, labels: np.ndarray, vocabulary: tuple[str, ...], path: str | Path,

@@ -53,6 +53,8 @@ class Recording:
     """Named frames of the experiment (e.g. a food-patch encounter), as the source gives them."""
     timestamps: np.ndarray | None = None
     """Frame times in seconds, where the source has them (else frames / fps)."""
+    dataset: str = ""
+    """Which data source (file or folder) the recording came from, when several are combined."""
 
     def __post_init__(self) -> None:
         self.traces = np.asarray(self.traces, dtype=np.float32)
@@ -113,9 +115,16 @@ class Recording:
         counts = np.bincount(self.labels[self.labels >= 0], minlength=len(self.state_names))
         return {name: int(c) for name, c in zip(self.state_names, counts, strict=True)}
 
+    def times(self) -> np.ndarray:
+        """Frame times in seconds from the first frame."""
+        if self.timestamps is not None:
+            return self.timestamps - self.timestamps[0]
+        return np.arange(self.frames) / float(self.fps)
+
     def summary(self) -> dict:
         return {
             "worm": self.worm_id,
+            "dataset": self.dataset,
             "source": self.source,
             "frames": self.frames,
             "fps": round(float(self.fps), 4),

@@ -61,13 +61,24 @@ class Linear(WormModel):
         self.head.bias.copy_(bias)
 
     def fit_direct(self, train, val, class_weights: torch.Tensor | None) -> dict:
+        if self.spec.output == "classes":
+            return self._fit_logistic(train, val, class_weights)
+        return self._fit_ridge(train, val)
+
+    def _target(self, data) -> torch.Tensor:
+        """What the ridge fits: changes from the last frame (forecast), or the value."""
         if self.spec.per_neuron:
-            return self._fit_ridge(train, val)
-        return self._fit_logistic(train, val, class_weights)
+            return (data.y - data.x[:, -1:, :]).flatten(1)
+        return data.values[:, None]
+
+    def _val_error(self, val) -> torch.Tensor:
+        if self.spec.per_neuron:
+            return ((self(val.x) - val.y) ** 2 * val.mask[:, None, :]).sum() / val.mask.sum()
+        return ((self(val.x)[:, 0] - val.values) ** 2).mean()
 
     def _fit_ridge(self, train, val) -> dict:
         x = train.x.flatten(1).double()
-        y = (train.y - train.x[:, -1:, :]).flatten(1).double()
+        y = self._target(train).double()
         mean_x, mean_y = x.mean(0), y.mean(0)
         xc, yc = x - mean_x, y - mean_y
         gram, cross = xc.T @ xc, xc.T @ yc
@@ -77,7 +88,7 @@ class Linear(WormModel):
             w = torch.linalg.solve(gram + alpha * eye, cross)
             self._set(w.T.float(), (mean_y - mean_x @ w).float())
             with torch.no_grad():
-                err = ((self(val.x) - val.y) ** 2 * val.mask[:, None, :]).sum() / val.mask.sum()
+                err = self._val_error(val)
             if best is None or err < best[0]:
                 best = (float(err), alpha, w.T.float().clone(), (mean_y - mean_x @ w).float().clone())
         self._set(best[2], best[3])

@@ -30,7 +30,7 @@ def _readings(trained, recordings, model_name: str, measure: str, neurons: str, 
     for rec, prep in zip(recordings, trained.prepared, strict=True):
         strength = infer_relations(trained.model, prep, trained.vocabulary, window, measure, device=device)
         n = strength.shape[0]
-        index = [rec.neuron_names.index(nm) for nm in prep.names[:n]] if neurons == "shared" else list(range(n))
+        index = [rec.neuron_names.index(nm) for nm in prep.names[:n]] if neurons != "all" else list(range(n))
         rows.append(index)
         names.append([rec.neuron_names[i] for i in index])
         per_worm.append({model_name: strength,
@@ -47,7 +47,8 @@ def _readings(trained, recordings, model_name: str, measure: str, neurons: str, 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
               device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
-              measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt") -> dict:
+              measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt",
+              rate: float = 0.0, min_confidence: float = 0.0) -> dict:
     """Train ``model_name`` on every worm (within-worm split, early stopping on validation),
     then write each worm's inferred relations (``measure``, see readouts.MEASURES) and how every
     reading agrees with each truth, with each other and across worms."""
@@ -64,7 +65,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     profile = get_profile(profile_name)
     if model_entry(model_name).cls.kind != RELATION_INFERRING:
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
-    recordings = list(load_dataset(source))
+    recordings = list(load_dataset(source, rate, min_confidence))
     couplings = true_couplings(source, recordings)
     truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
     parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)

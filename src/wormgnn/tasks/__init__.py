@@ -8,6 +8,7 @@ from wormgnn.tasks.base import Evaluation, Scores, Task, TaskSpec
 from wormgnn.tasks.behavior import Behavior
 from wormgnn.tasks.classification import ClassificationTask, class_weights
 from wormgnn.tasks.forecast import Forecast
+from wormgnn.tasks.regression import HeadCurvature, RegressionTask, Velocity
 from wormgnn.tasks.reversal import Reversal
 
 TASKS: dict[str, Task] = {}
@@ -37,6 +38,8 @@ def parse_tasks(text: str) -> tuple[str, ...]:
 register_task(Forecast())
 register_task(Behavior())
 register_task(Reversal())
+register_task(Velocity())
+register_task(HeadCurvature())
 
-__all__ = ["DEFAULT_TASKS", "TASKS", "ClassificationTask", "Evaluation", "Scores", "Task", "TaskSpec",
+__all__ = ["DEFAULT_TASKS", "TASKS", "ClassificationTask", "RegressionTask", "Evaluation", "Scores", "Task", "TaskSpec",
            "class_weights", "get_task", "parse_tasks", "register_task"]

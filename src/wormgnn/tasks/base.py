@@ -36,12 +36,17 @@ class TaskSpec:
         return len(self.identities) + 1
 
     @property
-    def per_neuron(self) -> bool:
-        """Outputs ``(B, H, N)``, every neuron's next H frames; otherwise ``(B, C)``, one vector
-        per window. Models build their heads from this, never from the task's name."""
+    def output(self) -> str:
+        """What a model outputs: ``per_neuron`` ``(B, H, N)``, every neuron's next H frames;
+        ``classes`` ``(B, C)`` logits; ``value`` ``(B, 1)``, one number per window. Models build
+        their heads and fits from this, never from the task's name."""
         from wormgnn.tasks import get_task
 
-        return get_task(self.task).per_neuron
+        return get_task(self.task).output
+
+    @property
+    def per_neuron(self) -> bool:
+        return self.output == "per_neuron"
 
 
 @dataclass
@@ -77,7 +82,8 @@ class Task:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    per_neuron: ClassVar[bool] = False
+    output: ClassVar[str] = "classes"
+    """``per_neuron``, ``classes`` or ``value`` (see ``TaskSpec.output``)."""
     n_classes: ClassVar[int] = 7
     labelled_only: ClassVar[bool] = True
     """Windows that train and choose the epoch need a target at their frame."""
@@ -95,9 +101,17 @@ class Task:
     needs: ClassVar[str] = "targets"
     """What a recording must carry for this task, as the error message names it."""
 
+    @property
+    def per_neuron(self) -> bool:
+        return self.output == "per_neuron"
+
     # ---- targets and options
     def frame_labels(self, recording: Recording) -> np.ndarray | None:
         """Per-frame target index (-1 where unscored), or None when the recording has none."""
+        return None
+
+    def frame_values(self, recording: Recording) -> np.ndarray | None:
+        """Per-frame continuous target (regression tasks), or None."""
         return None
 
     def check_recordings(self, recordings: list[Recording]) -> None:

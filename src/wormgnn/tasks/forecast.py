@@ -24,7 +24,7 @@ def persistence_error(data) -> torch.Tensor:
 class Forecast(Task):
     name = "forecast"
     description = "every neuron's next H frames from the last W (MSE and skill against persistence)"
-    per_neuron = True
+    output = "per_neuron"
     labelled_only = False
     headline = ("skill@1", "skill@8", "mse@1", "mse@8")
     terminal = ("skill@1", "skill@8")
