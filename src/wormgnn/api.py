@@ -76,8 +76,8 @@ class Model:
         self.width = prepared[0].traces.shape[1]
         # decoding beyond a frame (state sequences): dynamics counted on training frames, emission
         # settings chosen on validation
-        self.decoder = self.kind.fit_decoder(lambda data: predict(self.module, data), trained.labels_of(parts.train),
-                                             trained.windows(parts.val, labelled_only=False))
+        every = trained.windows(parts.val, labelled_only=False)
+        self.decoder = self.kind.fit_decoder(predict(self.module, every), trained.labels_of(parts.train), every)
         self.trained_on = [r.worm_id for r in recordings]
         return self
 

@@ -99,14 +99,14 @@ def execute(spec: RunSpec) -> dict:
         "n_train": len(trained.train), "n_val": trained.task.scored(trained.val),
         "n_test": trained.task.scored(ev.test),
         "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float, str, dict))},
-        "version": __version__, "pid": os.getpid(), **_setting_fields(trained, recordings, parts, held),
+        "version": __version__, "pid": os.getpid(), **_setting_fields(trained, profile, recordings, parts, held),
     }
     if spec.seed == 0:
         row[EXAMPLE_KEY] = example(trained, scores, ev)
     return row
 
 
-def _setting_fields(trained: Trained, recordings, parts, held: int | None) -> dict:
+def _setting_fields(trained: Trained, profile, recordings, parts, held: int | None) -> dict:
     """Which datasets trained and tested the run, how many neurons its model saw and was
     scored on, and its time base (windows and horizons in seconds as well as frames)."""
     rate = float(np.mean([recordings[i].fps for i in parts.train_worms]))
@@ -116,7 +116,7 @@ def _setting_fields(trained: Trained, recordings, parts, held: int | None) -> di
            "n_datasets": len({r.dataset for r in recordings}), "n_neurons": int(trained.spec.n_neurons),
            "n_scored": int(trained.prepared[0].scored.sum()),
            "rate_hz": round(rate, 4), "window_s": round(trained.spec.window / rate, 3)}
-    horizon = trained.task.horizon(get_profile(trained.profile_name))
+    horizon = trained.task.horizon(profile)
     return out | ({"horizon_s": round(horizon / rate, 3)} if horizon else {})
 
 

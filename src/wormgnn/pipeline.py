@@ -34,7 +34,6 @@ class Trained:
     train: Windows
     val: Windows
     log: dict = field(default_factory=dict)
-    profile_name: str = ""
 
     def labels_of(self, segments: list[Segment]) -> list[np.ndarray]:
         return [self.prepared[i].labels[a:b] for i, a, b in segments]
@@ -86,4 +85,4 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
             log["finetune"] = fit(model, windows(parts.finetune_train), tune_val,
                                   profile.train_config(device, precision, profile.finetune_lr), seed, weights)
     model.to(device)
-    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log, profile.name)
+    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log)

@@ -12,6 +12,7 @@ import numpy as np
 
 from wormgnn.errors import WormGnnError
 from wormgnn.figures import Figures, pyplot, relation_panel, write_page
+from wormgnn.models.base import RELATION_INFERRING, STRUCTURE_AGNOSTIC
 from wormgnn.store import ResultStore
 from wormgnn.summary import failed_runs, failure_lines, is_reference, setting, summarize, tasks_of
 from wormgnn.tasks import get_task
@@ -28,10 +29,14 @@ def _label(model: str, neurons: str) -> str:
     return model if neurons == "shared" else f"{model}\n({neurons})"
 
 
-def _structure_agnostic(model: str) -> bool:
-    from wormgnn.models.base import STRUCTURE_AGNOSTIC, model_entry
+def _kind(model: str) -> str:
+    from wormgnn.models.base import model_entry
 
-    return model_entry(model).cls.kind == STRUCTURE_AGNOSTIC
+    return model_entry(model).cls.kind
+
+
+def _structure_agnostic(model: str) -> bool:
+    return _kind(model) == STRUCTURE_AGNOSTIC
 
 
 def _splits(summary: dict, task: str) -> list[str]:
@@ -188,8 +193,9 @@ def example_figures(rows: list[dict], summary: dict, figs: Figures, store: Resul
         if example is not None:
             DRAW[str(example["kind"])](figs, example, row, split)
     split = _first_setting(rows)
-    for row in rows:
-        if setting(row) == split and row["seed"] == 0 and row["neurons"] == "shared" and row.get("example"):
+    for row in rows:  # only a relation-inferring model's example holds relations: read no other
+        if (setting(row) == split and row["seed"] == 0 and row["neurons"] == "shared" and row.get("example")
+                and _kind(row["model"]) == RELATION_INFERRING):
             example = store.example(row)
             if example is not None and "relations" in example:
                 relation_figure(figs, example, row)

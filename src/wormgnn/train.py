@@ -58,9 +58,9 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % (2**32))
 
 
-def loss_function(model: WormModel, class_weights: torch.Tensor | None, horizon_scale: torch.Tensor | None = None):
+def loss_function(model: WormModel, class_weights: torch.Tensor | None, scale: torch.Tensor | None = None):
     """The model's task's loss, with the model's weight for neurons the metrics do not score."""
-    return get_task(model.spec.task).loss(model.spec, class_weights, horizon_scale, model.unscored_weight)
+    return get_task(model.spec.task).loss(model.spec, class_weights, scale, model.unscored_weight)
 
 
 def _batches(n: int, size: int, generator: torch.Generator | None, device: str):
@@ -117,7 +117,7 @@ def fit(model: WormModel, train: Windows, val: Windows, cfg: TrainConfig, seed: 
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     train, val = train.to(device), val.to(device)
-    scale = get_task(model.spec.task).horizon_scale(train)
+    scale = get_task(model.spec.task).loss_scale(train)
     loss = loss_function(model, weights, scale)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                                   fused=fused_adam(device))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from wormgnn.errors import WormGnnError
-from wormgnn.tasks import Task, TaskSpec, get_task
+from wormgnn.tasks import TASKS, Task, TaskSpec, get_task
 
 STRUCTURE_AGNOSTIC = "structure-agnostic"
 RELATION_INFERRING = "relation-inferring"
@@ -162,7 +162,6 @@ def model_entry(text: str) -> ModelEntry:
 def describe_models() -> list[dict]:
     """Every registered model: name, kind, tasks, settings (defaults) and description."""
     from wormgnn import models  # noqa: F401  (registers every model)
-    from wormgnn.tasks import TASKS
 
     return [{"name": e.name, "kind": e.cls.kind, "tasks": [t for t, task in TASKS.items() if e.cls.supports(task)],
              "fixed_neurons": e.cls.fixed_neurons, "reference": reference_candidate(e.cls),

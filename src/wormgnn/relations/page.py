@@ -11,6 +11,7 @@ import numpy as np
 
 from wormgnn.figures import Figures, pyplot, relation_panel, write_page
 from wormgnn.relations.run import EXAMPLE
+from wormgnn.relations.scoring import finite_mean
 
 
 def mean_table(result: dict, metric: str = "auroc") -> tuple[list[str], list[str], dict]:
@@ -91,7 +92,7 @@ def _auroc_figure(figs: Figures, result: dict, aurocs: dict[str, list[float]], l
     model = result["model"]
     fig, ax = pyplot().subplots(figsize=(8, 4))
     order = sorted(aurocs, key=lambda r: (not r.startswith(model), r))
-    means = [_finite_mean(aurocs[r]) for r in order]
+    means = [finite_mean(aurocs[r]) for r in order]
     # the mean of equal values can round past them; matplotlib refuses a negative bar
     low = [max(m - float(np.nanmin(aurocs[r])), 0.0) for m, r in zip(means, order, strict=True)]
     high = [max(float(np.nanmax(aurocs[r])) - m, 0.0) for m, r in zip(means, order, strict=True)]
@@ -99,15 +100,10 @@ def _auroc_figure(figs: Figures, result: dict, aurocs: dict[str, list[float]], l
            color=["#2166ac" if r.startswith(model) else "#999999" for r in order])
     ax.axhline(0.5, color="r", ls=":", lw=1, label="chance")
     if "correlation" in aurocs:
-        ax.axhline(_finite_mean(aurocs["correlation"]), color="k", ls="--", lw=1, label="|correlation|")
+        ax.axhline(finite_mean(aurocs["correlation"]), color="k", ls="--", lw=1, label="|correlation|")
     ax.set_xticks(range(len(order)), order, rotation=25, ha="right")
     ax.set_ylim(0.3, 1.0)
     ax.set_ylabel(f"AUROC against the {label}")
     ax.set_title(f"Every reading against the yardsticks (mean, range over {len(result['worms'])} worms)")
     ax.legend(fontsize=8)
     figs.save(fig, "relation_auroc", f"AUROC of each relation reading against the {label}.")
-
-
-def _finite_mean(values: list[float]) -> float:
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")

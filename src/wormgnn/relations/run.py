@@ -14,7 +14,7 @@ from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write, atomic_write_text
 from wormgnn.relations.estimators import anatomy, reference_relations
 from wormgnn.relations.readouts import available_measures, choose_measure, infer_relations
-from wormgnn.relations.scoring import consensus, consistency
+from wormgnn.relations.scoring import consensus, consistency, finite_mean
 from wormgnn.relations.truths import score, truths_for
 
 EXAMPLE = "example.npz"
@@ -112,11 +112,6 @@ def scored_truth(truth, recordings, names, per_worm) -> dict:
         worms[rec.worm_id] = {name: score(matrix, pairs) for name, matrix in readings.items()
                               if name not in truth.skips}
     readings = list(next(iter(worms.values()))) if worms else []
-    mean = {r: {m: _mean([w[r][m] for w in worms.values()]) for m in ("auroc", "auprc", "spearman")}
+    mean = {r: {m: finite_mean([w[r][m] for w in worms.values()]) for m in ("auroc", "auprc", "spearman")}
             for r in readings}
     return {**truth.describe(), "worms": worms, "mean": mean}
-
-
-def _mean(values: list[float]) -> float:
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")

@@ -39,6 +39,13 @@ def spearman(values: np.ndarray, amplitude: np.ndarray) -> float:
     return float(spearmanr(values[finite], np.abs(amplitude[finite])).statistic)
 
 
+def finite_mean(values: list[float]) -> float:
+    """The mean of the finite values (NaN where there are none, without a warning): a score
+    a truth cannot give for one worm does not hide the others'."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
 def off_diagonal(n: int) -> np.ndarray:
     return ~np.eye(n, dtype=bool)
 

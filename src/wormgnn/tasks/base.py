@@ -70,9 +70,8 @@ class Scores:
     metrics: dict
     val_metrics: dict
     predictions: np.ndarray
-    decoder: object = None
-    """What decodes this task's outputs beyond a frame's own (the behavior HMM), or None."""
     decoded: dict | None = None
+    """Per decoding beyond a frame's own (behavior: sequence.DECODINGS), what it decoded."""
     extra: dict = field(default_factory=dict)
     """Task-specific row fields (confusion matrices, state dynamics)."""
 
@@ -143,10 +142,11 @@ class Task:
     def class_weights(self, train: Windows, spec: TaskSpec) -> torch.Tensor | None:
         return None
 
-    def horizon_scale(self, train: Windows) -> torch.Tensor | None:
+    def loss_scale(self, train: Windows) -> torch.Tensor | None:
+        """What the loss divides by, from the training windows (None: nothing)."""
         return None
 
-    def loss(self, spec: TaskSpec, class_weights: torch.Tensor | None, horizon_scale: torch.Tensor | None,
+    def loss(self, spec: TaskSpec, class_weights: torch.Tensor | None, scale: torch.Tensor | None,
              unscored_weight: float) -> Callable:
         raise NotImplementedError
 
@@ -162,7 +162,9 @@ class Task:
     def evaluate(self, ev: Evaluation) -> Scores:
         raise NotImplementedError
 
-    def fit_decoder(self, predict: Callable, train_labels: list[np.ndarray], val: Windows) -> object:
+    def fit_decoder(self, val_outputs: np.ndarray, train_labels: list[np.ndarray], val: Windows) -> object:
+        """A decoder beyond a frame's own, from the model's predictions on the validation
+        windows ``val`` and the training segments' targets; None for tasks without one."""
         return None
 
     def flatten(self, metrics: dict) -> dict[str, float]:

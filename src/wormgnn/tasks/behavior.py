@@ -60,17 +60,15 @@ class Behavior(ClassificationTask):
             return None
         return fine_labels(recording.labels, recording.state_names)
 
-    def fit_decoder(self, predict, train_labels, val) -> StateDynamics:
+    def fit_decoder(self, val_outputs, train_labels, val) -> StateDynamics:
         """State dynamics for sequence decoding: transitions counted on training frames,
         emission settings chosen on the validation windows."""
-        return fit_dynamics(train_labels, self.n_classes, predict(val), val.labels.numpy(), _runs(val))
+        return fit_dynamics(train_labels, self.n_classes, val_outputs, val.labels.numpy(), _runs(val))
 
     def evaluate(self, ev: Evaluation) -> Scores:
         val_probabilities = ev.predict(ev.val)
-        val_runs = _runs(ev.val)
-        dynamics = fit_dynamics(ev.train_labels, ev.spec.n_classes, val_probabilities, ev.val.labels.numpy(),
-                                val_runs)
-        val_metrics = sequence_scores(val_probabilities, ev.val, val_runs, dynamics, ev.fps)[0]
+        dynamics = self.fit_decoder(val_probabilities, ev.train_labels, ev.val)
+        val_metrics = sequence_scores(val_probabilities, ev.val, _runs(ev.val), dynamics, ev.fps)[0]
         predictions = ev.predict(ev.test)
         metrics, decoded = sequence_scores(predictions, ev.test, _runs(ev.test), dynamics, ev.fps)
         true = ev.test.labels.numpy()
@@ -80,7 +78,7 @@ class Behavior(ClassificationTask):
             "coarse": confusion(coarse_labels(true[scored]),
                                 (predictions[scored] @ fine_to_coarse_matrix()).argmax(1), 4).tolist(),
         }, "dynamics": dynamics.to_dict()}
-        return Scores(metrics, val_metrics, predictions, dynamics, decoded, extra)
+        return Scores(metrics, val_metrics, predictions, decoded, extra)
 
     def flatten(self, metrics: dict) -> dict[str, float]:
         out = {}

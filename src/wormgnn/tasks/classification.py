@@ -34,7 +34,7 @@ class ClassificationTask(Task):
     def class_weights(self, train, spec) -> torch.Tensor:
         return class_weights(train.labels, spec.n_classes)
 
-    def loss(self, spec, class_weights, horizon_scale, unscored_weight):
+    def loss(self, spec, class_weights, scale, unscored_weight):
         ce = nn.CrossEntropyLoss(weight=class_weights)
         return lambda out, batch: ce(out, batch.labels)
 

@@ -43,21 +43,21 @@ class Forecast(Task):
         # adjacent windows at ~2.9 frames/s are nearly identical: every k-th one trains as well
         return profile.train_stride
 
-    def horizon_scale(self, train) -> torch.Tensor:
+    def loss_scale(self, train) -> torch.Tensor:
         """Each horizon's error is divided by persistence's there: the metric is skill per
         horizon, and an unscaled sum would let the far horizons, whose errors are several times
         larger, decide what the model learns for h = 1."""
         return persistence_error(train)
 
-    def loss(self, spec, class_weights, horizon_scale, unscored_weight):
+    def loss(self, spec, class_weights, scale, unscored_weight):
         """Masked MSE over real neurons; neurons the metrics do not count weigh
         ``unscored_weight`` (graph models with ``--neurons all``)."""
         def forecast_loss(out, batch):
             scored = batch.scored.to(out.dtype)
             neurons = scored + unscored_weight * (batch.mask.to(out.dtype) - scored)
             weight = neurons[:, None, :]
-            if horizon_scale is not None:
-                weight = weight / horizon_scale[None, :, None]
+            if scale is not None:
+                weight = weight / scale[None, :, None]
             return ((out - batch.y) ** 2 * weight).sum() / (neurons.sum() * out.shape[1])
 
         return forecast_loss

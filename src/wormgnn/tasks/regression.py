@@ -43,12 +43,12 @@ class RegressionTask(Task):
         values = self.frame_values(recording)
         return None if values is None else np.where(np.isfinite(values), 0, -1)
 
-    def horizon_scale(self, train) -> torch.Tensor:
+    def loss_scale(self, train) -> torch.Tensor:
         values = train.values[torch.isfinite(train.values)]
         return values.var().clamp(min=1e-12) if values.numel() > 1 else torch.ones((), device=train.values.device)
 
-    def loss(self, spec, class_weights, horizon_scale, unscored_weight):
-        scale = 1.0 if horizon_scale is None else horizon_scale
+    def loss(self, spec, class_weights, scale, unscored_weight):
+        scale = 1.0 if scale is None else scale
         return lambda out, batch: ((out[:, 0] - batch.values) ** 2).mean() / scale
 
     def evaluate(self, ev: Evaluation) -> Scores:
