@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from wormgnn.relations.estimators import anatomy, extended_estimates, reference_relations
+from wormgnn.relations.estimators import (
+    anatomy,
+    extended_estimates,
+    ledoit_wolf_partial,
+    reference_relations,
+    stimulated_response,
+)
 from wormgnn.relations.scoring import auroc
 
 
@@ -43,3 +49,30 @@ def test_anatomy_is_the_log_of_contacts_and_zero_for_unknown_names():
     score = anatomy(["AVAL", "AVAR", None])
     assert score.shape == (3, 3) and (score[2] == 0).all() and (score[:, 2] == 0).all()
     assert score[0, 1] > 0  # AVAL and AVAR are joined by gap junctions
+
+
+def test_ledoit_wolf_partial_correlation_separates_direct_from_indirect():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=3000)
+    b = a + 0.5 * rng.normal(size=3000)  # a → b → c: a and c correlate only through b
+    c = b + 0.5 * rng.normal(size=3000)
+    x = np.stack([a, b, c], axis=1)
+    partial = ledoit_wolf_partial((x - x.mean(0)) / x.std(0))
+    correlation = reference_relations(x)["correlation"]
+    assert correlation[0, 2] > 0.6 and partial[0, 2] < 0.1 and partial[0, 1] > 0.5
+    np.testing.assert_allclose(partial, partial.T)
+    # more neurons than frames: the shrunk covariance is still invertible, the sample one is not
+    wide = rng.normal(size=(20, 50))
+    assert np.all(np.isfinite(ledoit_wolf_partial(wide))) and np.linalg.matrix_rank(np.cov(wide.T)) < 50
+
+
+def test_stimulating_a_linear_model_reaches_neurons_through_others():
+    step = np.zeros((3, 3))
+    step[0, 1] = step[1, 2] = 0.5  # 0 → 1 → 2, no direct 0 → 2
+    response = stimulated_response(step + 0.5 * np.eye(3), frames=10)
+    assert response[0, 2] > 0 and response[2, 0] == 0 and response[0, 1] > response[0, 2]
+    grows = stimulated_response(2.0 * np.eye(2) + 0.1, frames=200)  # an unstable fit is made to decay
+    assert np.all(np.isfinite(grows))
+    x = np.random.default_rng(0).normal(size=(500, 4))
+    assert set(reference_relations(x, fps=2.0)) == {"correlation", "partial correlation (LW)",
+                                                     "derivative correlation", "granger", "linear model stimulated"}

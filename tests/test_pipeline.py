@@ -51,3 +51,22 @@ def test_transfer_fine_tunes_and_scores_on_the_fine_tuning_validation():
     row = execute(RunSpec(SOURCE, dataset_fingerprint(SOURCE), "behavior", "transfer", recordings[1].worm_id, "mlp",
                           "shared", 0, "tiny"))
     assert row["metrics"] == scores.metrics  # a benchmark run is this assembly
+
+
+def test_a_grid_is_chosen_on_the_validation_part_and_recorded():
+    recordings = _recordings()
+    profile = get_profile("tiny")
+    parts = plan("lowo", recordings[0].worm_id, [r.worm_id for r in recordings], [r.frames for r in recordings],
+                 profile.window)
+    trained = train_model(recordings, "forecast", "tsmixer", "shared", profile, parts)
+    tried, chosen = trained.log["grid"], trained.log["chosen"]
+    assert len(tried) == 4 and tried[",".join(f"{k}={v}" for k, v in chosen.items())] == min(tried.values())
+    assert all(getattr(trained.model.config, key) == value for key, value in chosen.items())
+    # the chosen settings then get exactly the fit a model named with them gets
+    named = ":".join(f"{k}={v}" for k, v in chosen.items())
+    pinned = train_model(recordings, "forecast", f"tsmixer:{named}", "shared", profile, parts)
+    assert "grid" not in pinned.log
+    for (name, a), (_, b) in zip(trained.model.state_dict().items(), pinned.model.state_dict().items(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    half = train_model(recordings, "forecast", f"tsmixer:blocks={chosen['blocks']}", "shared", profile, parts)
+    assert len(half.log["grid"]) == 2 and "blocks" not in half.log["chosen"]

@@ -16,7 +16,8 @@ def test_graph_cli_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "graph.json").read_text())
     assert len(summary["worms"]) == 2 and set(summary["truths"]) == {"connectome", "ground_truth"}
-    readings = {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger"}
+    readings = {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger", "partial correlation (LW)",
+                "derivative correlation", "linear model stimulated"}
     readings |= {f"{r} (consensus)" for r in readings}
     assert set(summary["readings"]) == readings | {"anatomy"}
     assert summary["readings"]["gnn pulse"] == "model" and summary["readings"]["granger"] == "yardstick"
@@ -33,7 +34,7 @@ def test_graph_cli_end_to_end(tmp_path):
     table = result.stdout.splitlines()
     assert "connectome" in table[0] and "ground_truth" in table[0]
     assert sum(line.startswith("granger (consensus)") for line in table) == 1
-    assert len(table) < 25 and max(len(line) for line in table[:-1]) <= 100
+    assert len(table) < 40 and max(len(line) for line in table[:-1]) <= 100
     assert 'id="relation_auroc"' in (out / "report.html").read_text()
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]

@@ -97,7 +97,8 @@ def graph_cmd(
     data: list[Path] = typer.Option(None, "--data", help="Recording file or folder; repeat for several datasets "
                                     "(default: 5 simulated worms)."),
     out: Path = typer.Option(Path("runs/graph"), "--out", help="Folder for relations/*.csv and graph.json."),
-    neurons: str = typer.Option("shared", "--neurons", help="shared or all."),
+    neurons: str = typer.Option("shared", "--neurons", help="shared, named (every identified neuron of each worm: "
+                                "the pooled pair set grows) or all."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
@@ -109,13 +110,15 @@ def graph_cmd(
     atlas_strain: str = typer.Option("wt", "--atlas-strain", help="wt or unc31."),
     rate: float = typer.Option(0.0, "--rate", help=RATE_HELP),
     min_confidence: float = typer.Option(0.0, "--min-confidence", help=CONFIDENCE_HELP),
+    yardsticks_only: bool = typer.Option(False, "--yardsticks-only", help="Train nothing: score the yardsticks "
+                                         "(|correlation|, partial correlation, …) alone, in seconds."),
 ) -> None:
     """Relations the GNN infers between neurons, per worm, against the wiring diagram, the
     signal propagation atlas (real worms) or the true coupling (simulated worms)."""
     from wormgnn.options import check_neurons
     from wormgnn.profiles import get_profile
     from wormgnn.relations.page import graph_report, render_terminal
-    from wormgnn.relations.run import run_graph
+    from wormgnn.relations.run import YARDSTICKS_ONLY, run_graph
     from wormgnn.sources import source_of
     from wormgnn.train import resolve_device
 
@@ -123,6 +126,7 @@ def graph_cmd(
     get_profile(profile)
     source = source_of(data)
     writable_dir(out)
+    model = YARDSTICKS_ONLY if yardsticks_only else model
     result = run_graph(source, out, neurons, profile, seed, resolve_device(device), model_name=model,
                        measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain,
                        rate=rate, min_confidence=min_confidence)

@@ -4,18 +4,18 @@ and the relation readings: prepare → identities → windows → seed → build
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
 from wormgnn.data import Recording
-from wormgnn.models import build_model
-from wormgnn.models.base import WormModel
+from wormgnn.models import build_model, model_entry
+from wormgnn.models.base import WormModel, grid_choices
 from wormgnn.profiles import Profile
 from wormgnn.splits import SplitPlan
 from wormgnn.tasks import Evaluation, Scores, Task, TaskSpec, get_task
-from wormgnn.train import fit, predict
+from wormgnn.train import TrainConfig, fit, predict
 from wormgnn.windows import Prepared, Segment, Windows, identity_vocabulary, make_windows, prepare
 
 
@@ -51,6 +51,30 @@ class Trained:
             return self.task.evaluate(ev), ev
 
 
+def _fit_choosing(model_name: str, spec: TaskSpec, settings: dict, train: Windows, val: Windows, cfg: TrainConfig,
+                  seed: int, weights) -> tuple[WormModel, dict]:
+    """The model fitted with the choice of its grid whose validation loss (the training worms'
+    held-out part; the test part plays no role) is lowest after a short probe fit of
+    ``cfg.patience`` epochs each, then fitted afresh with that choice and the full budget —
+    exactly the fit a model with those settings gets."""
+    choices = grid_choices(model_name)
+    tried, spent = {}, 0.0
+    if len(choices) > 1:
+        probe = replace(cfg, max_epochs=min(cfg.patience, cfg.max_epochs))
+        for choice in choices:
+            torch.manual_seed(seed)
+            log = fit(build_model(model_name, spec, {**settings, **choice}), train, val, probe, seed, weights)
+            tried[",".join(f"{key}={value}" for key, value in choice.items())] = log["val_loss"]
+            spent += log["seconds"]
+    choice = choices[int(np.argmin(list(tried.values())))] if tried else choices[0]
+    torch.manual_seed(seed)
+    model = build_model(model_name, spec, {**settings, **choice})
+    log = fit(model, train, val, cfg, seed, weights)
+    if tried:
+        log |= {"chosen": choice, "grid": tried, "seconds": spent + log["seconds"]}
+    return model, log
+
+
 def train_model(recordings: list[Recording], task_name: str, model_name: str, neurons: str, profile: Profile,
                 parts: SplitPlan, seed: int = 0, device: str = "cpu", precision: str = "fp32", lookahead: int = 0,
                 overrides: dict | None = None) -> Trained:
@@ -69,13 +93,14 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
                             labelled_only=labelled_only, lookahead=lookahead)
 
     spec = task.spec(profile, prepared[0].traces.shape[1], tuple(sorted(vocabulary, key=vocabulary.get)))
-    torch.manual_seed(seed)
-    model = build_model(model_name, spec, profile.model_overrides if overrides is None else overrides)
     # the stride saves SGD epochs; a closed-form fit is cheap enough to use every window
-    train = windows(parts.train, 1 if model.closed_form else task.train_stride(profile))
+    closed_form = model_entry(model_name).cls.closed_form
+    train = windows(parts.train, 1 if closed_form else task.train_stride(profile))
     val = windows(parts.val)
     weights = task.class_weights(train, spec)
-    log = fit(model, train, val, profile.train_config(device, precision), seed, weights)
+    settings = profile.model_overrides if overrides is None else overrides
+    model, log = _fit_choosing(model_name, spec, settings, train, val, profile.train_config(device, precision),
+                               seed, weights)
     if parts.finetune_train:
         tune_val = windows(parts.finetune_val)
         if model.closed_form:  # closed-form models refit on both sources together

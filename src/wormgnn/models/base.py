@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, fields
+from itertools import product
 from typing import ClassVar
 
 import torch
@@ -39,6 +40,10 @@ class WormModel(nn.Module):
     """Fitted by ``fit_direct`` (closed form, full batch) instead of the SGD loop."""
     fit_device: ClassVar[str | None] = None
     """Where ``fit_direct`` runs, whatever the run's device (None: the run's device)."""
+    grid: ClassVar[dict[str, tuple]] = {}
+    """Settings a run chooses among on its validation part (lowest validation loss): the
+    model's tuning budget, spent on the training worms only. A setting the model's name pins
+    (``patchtst:patch=8``) is not searched."""
 
     def __init__(self, spec: TaskSpec, config):
         super().__init__()
@@ -165,8 +170,16 @@ def describe_models() -> list[dict]:
 
     return [{"name": e.name, "kind": e.cls.kind, "tasks": [t for t, task in TASKS.items() if e.cls.supports(task)],
              "fixed_neurons": e.cls.fixed_neurons, "reference": reference_candidate(e.cls),
-             "settings": {f.name: f.default for f in fields(e.config_cls)}, "description": e.description}
+             "settings": {f.name: f.default for f in fields(e.config_cls)},
+             "grid": {key: list(values) for key, values in e.cls.grid.items()}, "description": e.description}
             for e in sorted(REGISTRY.values(), key=lambda e: e.name)]
+
+
+def grid_choices(text: str) -> list[dict]:
+    """Every combination of the model's grid settings that its name does not pin ([{}] if none)."""
+    entry, variant = parse_model(text)
+    grid = {key: values for key, values in entry.cls.grid.items() if key not in variant}
+    return [dict(zip(grid, values, strict=True)) for values in product(*grid.values())] or [{}]
 
 
 def build_model(text: str, spec: TaskSpec, overrides: dict | None = None) -> WormModel:

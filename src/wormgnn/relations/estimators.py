@@ -9,16 +9,59 @@ from wormgnn.connectome import load_connectome
 from wormgnn.windows import zscore
 
 
-def reference_relations(traces: np.ndarray, ridge: float = 10.0) -> dict[str, np.ndarray]:
+def reference_relations(traces: np.ndarray, fps: float = 1.0, ridge: float = 10.0) -> dict[str, np.ndarray]:
     """The yardsticks ``wormgnn graph`` scores beside every reading, from z-scored traces
-    (T, N): |correlation|, and |coefficient| of a ridge one-step Granger model
-    ``x(t+1) − x(t) = x(t)·A`` (A[i, j]: i acts on j)."""
+    (T, N): |correlation|, |Ledoit–Wolf partial correlation|, |correlation of the changes|,
+    ridge Granger ``x(t+1) − x(t) = x(t)·A`` (|A[i, j]|: i acts on j), and that linear model
+    stimulated in silico over 10 s (``fps`` frames a second), as the atlas stimulates."""
     x = traces.astype(np.float64)
+    coef = granger_coefficients(x, ridge)
+    return {"correlation": abs_correlation(x), "partial correlation (LW)": ledoit_wolf_partial(x),
+            "derivative correlation": abs_correlation(np.diff(x, axis=0)), "granger": np.abs(coef),
+            "linear model stimulated": stimulated_response(np.eye(x.shape[1]) + coef, max(int(round(10 * fps)), 1))}
+
+
+def abs_correlation(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        correlation = np.nan_to_num(np.abs(np.corrcoef(x.T)))
+        return np.nan_to_num(np.abs(np.corrcoef(x.T)))
+
+
+def granger_coefficients(x: np.ndarray, ridge: float = 10.0) -> np.ndarray:
+    """Ridge one-step model of the change, ``x(t+1) − x(t) = x(t)·A``."""
     past, change = x[:-1], x[1:] - x[:-1]
-    coef = np.linalg.solve(past.T @ past + ridge * np.eye(x.shape[1]), past.T @ change)
-    return {"correlation": correlation, "granger": np.abs(coef)}
+    return np.linalg.solve(past.T @ past + ridge * np.eye(x.shape[1]), past.T @ change)
+
+
+def stimulated_response(step: np.ndarray, frames: int) -> np.ndarray:
+    """|mean response of j over ``frames`` frames to a unit pulse in i| under ``x(t+1) = x(t)·step``
+    (a fitted linear model stimulated in silico); a model that grows is scaled to decay."""
+    radius = float(np.max(np.abs(np.linalg.eigvals(step))))
+    if radius >= 1.0:
+        step = step * (0.999 / radius)
+    power, total = np.eye(step.shape[0]), np.zeros_like(step)
+    for _ in range(frames):
+        power = power @ step
+        total += power
+    return np.abs(total / frames)
+
+
+def ledoit_wolf_partial(x: np.ndarray) -> np.ndarray:
+    """|partial correlation| from the Ledoit–Wolf shrunk covariance (shrinkage towards a
+    scaled identity by the analytic optimum of Ledoit & Wolf 2004, as scikit-learn computes
+    it): well-posed when neurons are many and frames few."""
+    x = x - x.mean(0)
+    n, p = x.shape
+    sample = x.T @ x / n
+    mu = np.trace(sample) / p
+    squares = x**2
+    beta = (np.sum(squares.T @ squares) / n - np.sum(sample**2)) / (p * n)
+    delta = (np.sum(sample**2) - 2 * mu * np.trace(sample) + p * mu**2) / p
+    shrinkage = 0.0 if delta == 0 else min(beta, delta) / delta
+    precision = np.linalg.inv((1 - shrinkage) * sample + shrinkage * mu * np.eye(p))
+    d = np.sqrt(np.diag(precision))
+    partial = np.abs(precision / d[:, None] / d[None, :])
+    np.fill_diagonal(partial, 0.0)
+    return partial
 
 
 def lagged_correlation(traces: np.ndarray, lag: int) -> np.ndarray:

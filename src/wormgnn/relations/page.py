@@ -32,6 +32,7 @@ def render_terminal(result: dict) -> str:
     for reading in readings:
         cells = "".join(f"{values[(reading, t)]:>15.3f}" if (reading, t) in values else f"{'–':>15}" for t in truths)
         lines.append(f"{reading:<{max(width, 40)}}" + cells)
+    lines += pair_set_lines(result)
     for key in truths:
         worms = result["truths"][key]["worms"]
         first = next(iter(worms.values()), {})
@@ -40,6 +41,40 @@ def render_terminal(result: dict) -> str:
             lines.append(f"{key}: {some['pairs']} pairs, {some['positives']} positive in {list(worms)[0]} "
                          f"({len(worms)} worm(s) scored)")
     return "\n".join(lines)
+
+
+def pair_set_key(result: dict) -> str | None:
+    """The truth whose pair sets are shown: the last one scored per named pair (the atlas on
+    real worms)."""
+    keyed = [k for k, t in result["truths"].items() if t.get("pooled")]
+    return keyed[-1] if keyed else None
+
+
+def interval(entry: dict) -> str:
+    """'0.596 (Δ +0.036 [+0.013, +0.062])': an AUROC never stands without its paired interval."""
+    if "delta_ci" not in entry:
+        return f"{entry['auroc']:.3f}"
+    low, high = entry["delta_ci"]
+    return f"{entry['auroc']:.3f} (Δ {entry['delta_vs_corr']:+.3f} [{low:+.3f}, {high:+.3f}])"
+
+
+def pair_set_lines(result: dict) -> list[str]:
+    """Per reading: AUROC on the pooled and shared pair sets with the paired 95% interval of
+    its difference to |correlation| (pairs resampled)."""
+    key = pair_set_key(result)
+    if key is None:
+        return []
+    truth = result["truths"][key]
+    sets = [name for name in ("pooled", "shared") if truth.get(name)]
+    heads = [f"{name}: {next(iter(truth[name].values()))['pairs']} pairs, "
+             f"{next(iter(truth[name].values()))['positives']} positive" for name in sets]
+    lines = [f"{key}, per named pair over worms: AUROC (Δ to |correlation|'s, 95% interval)",
+             (f"  {'reading':<26}  " + "  ".join(f"{head:<34}" for head in heads)).rstrip()]
+    for reading in truth[sets[0]]:
+        cells = "  ".join(f"{interval(truth[name][reading]):<34}" if reading in truth[name] else f"{'–':<34}"
+                          for name in sets)
+        lines.append(f"  {reading[:26]:<26}  {cells}".rstrip())
+    return lines
 
 
 def graph_report(out: Path) -> Path:
@@ -66,16 +101,47 @@ def graph_report(out: Path) -> Path:
     body = (f"<h2>Mean AUROC over worms, every truth</h2><table><tr><th>reading</th>{head}</tr>{rows}</table>"
             f"<h2>AUROC against the {html.escape(truth['label'])}, per worm</h2><table><tr><th>reading</th>"
             f"{per_worm}<th>mean</th></tr>{worm_rows}</table>"
+            + _pair_set_tables(result)
             + "".join(f"<p>{html.escape(note)}</p>" for note in result.get("notes", [])))
     intro = (f"Relations inferred by {html.escape(result['model'])} ({html.escape(result['measure'])}) on "
              f"{html.escape(str(result['source']))}, profile {html.escape(result['profile'])}, seed {result['seed']}.")
     return write_page(out / "report.html", "wormgnn relations", intro, body, figs)
 
 
+def _pair_set_tables(result: dict) -> str:
+    """Per pair set: every reading's AUROC with the paired 95% intervals of its difference to
+    |correlation| (pairs resampled; stimulated neurons resampled), AUPRC and Spearman."""
+    key = pair_set_key(result)
+    if key is None:
+        return ""
+
+    def ci(entry, name):
+        return f"[{entry[name][0]:+.3f}, {entry[name][1]:+.3f}]" if name in entry else "–"
+
+    out = ""
+    for name in ("pooled", "shared"):
+        scores = result["truths"][key].get(name) or {}
+        if not scores:
+            continue
+        first = next(iter(scores.values()))
+        rows = "".join(
+            f"<tr><td>{html.escape(r)}</td><td>{e['kind']}</td><td>{e['auroc']:.3f}</td>"
+            f"<td>{e.get('delta_vs_corr', float('nan')):+.3f}</td><td>{ci(e, 'delta_ci')}</td>"
+            f"<td>{ci(e, 'delta_ci_senders')}</td><td>{e['auprc']:.3f}</td><td>{e['spearman']:.3f}</td></tr>"
+            for r, e in scores.items())
+        out += (f"<h2>{html.escape(result['truths'][key]['label'])}, {name} pairs ({first['pairs']} pairs, "
+                f"{first['positives']} positive), per named pair over worms</h2><table><tr><th>reading</th>"
+                "<th>kind</th><th>AUROC</th><th>Δ vs |corr|</th><th>95% (pairs)</th><th>95% (stimulated "
+                f"neurons)</th><th>AUPRC</th><th>Spearman</th></tr>{rows}</table>")
+    return out
+
+
 def _matrices_figure(figs: Figures, result: dict, example: dict) -> None:
     names = [str(n) for n in example["names"]]
     model = result["model"]
-    panels = [(example["model"], f"{model} ({result['measure']})", "relation strength"),
+    shown = result.get("shown", model)
+    title = f"{model} ({result['measure']})" if shown == model else f"{shown} (yardstick)"
+    panels = [(example["model"], title, "relation strength"),
               (example["correlation"], "|correlation| (yardstick)", "|r|"),
               (example["truth"], str(example["truth_title"]), str(example["truth_unit"]))]
     fig, axes = pyplot().subplots(1, 3, figsize=(19, 6), gridspec_kw={"wspace": 0.45})

@@ -13,12 +13,20 @@ import numpy as np
 from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write, atomic_write_text
 from wormgnn.relations.estimators import anatomy, reference_relations
+from wormgnn.relations.pairsets import scored_pair_sets
 from wormgnn.relations.readouts import available_measures, choose_measure, infer_relations
 from wormgnn.relations.scoring import consensus, consistency, finite_mean
 from wormgnn.relations.truths import score, truths_for
 
+CONSENSUS = " (consensus)"
 EXAMPLE = "example.npz"
 """The first worm's matrices the page draws: the model's reading, |correlation|, the truth."""
+
+
+YARDSTICKS_ONLY = "yardsticks"
+"""The ``model`` of a run that trains nothing and scores the yardsticks alone."""
+SHOWN_YARDSTICK = "partial correlation (LW)"
+"""The reading the page draws first when no model was trained."""
 
 
 def _readings(trained, recordings, model_name: str, measure: str, neurons: str, device: str):
@@ -26,23 +34,65 @@ def _readings(trained, recordings, model_name: str, measure: str, neurons: str, 
     worm's real neurons, their names and their rows in the recording."""
     window = trained.spec.window
     others = [m for m in available_measures(trained.model) if m != measure]  # scored beside it as yardsticks
-    per_worm, names, rows = [], [], []
-    for rec, prep in zip(recordings, trained.prepared, strict=True):
+    per_worm = []
+    names, rows = _neurons(recordings, trained.prepared, neurons)
+    for rec, prep, index in zip(recordings, trained.prepared, rows, strict=True):
         strength = infer_relations(trained.model, prep, trained.vocabulary, window, measure, device=device)
-        n = strength.shape[0]
-        index = [rec.neuron_names.index(nm) for nm in prep.names[:n]] if neurons != "all" else list(range(n))
-        rows.append(index)
-        names.append([rec.neuron_names[i] for i in index])
         per_worm.append({model_name: strength,
                          **{f"{model_name} {m}": infer_relations(trained.model, prep, trained.vocabulary, window, m,
                                                                  device=device) for m in others},
-                         **reference_relations(prep.traces[:, :n])})
-    if len(recordings) > 1:  # every reading also pooled over worms, the yardsticks too
+                         **reference_relations(prep.traces[:, :len(index)], rec.fps)})
+    return _with_consensus(per_worm, names), names, rows
+
+
+def _neurons(recordings, prepared, neurons: str) -> tuple[list[list[str | None]], list[list[int]]]:
+    """Each worm's real neurons (padding left out): their names and rows in the recording."""
+    names, rows = [], []
+    for rec, prep in zip(recordings, prepared, strict=True):
+        n = int(prep.mask.sum())
+        index = list(range(n)) if neurons == "all" else [rec.neuron_names.index(name) for name in prep.names[:n]]
+        rows.append(index)
+        names.append([rec.neuron_names[i] for i in index])
+    return names, rows
+
+
+def _with_consensus(per_worm: list[dict], names) -> list[dict]:
+    if len(per_worm) > 1:  # every reading also pooled over worms, the yardsticks too
         for reading in list(per_worm[0]):
             pooled = consensus([scores[reading] for scores in per_worm], names)
             for scores, matrix in zip(per_worm, pooled, strict=True):
-                scores[f"{reading} (consensus)"] = matrix
-    return per_worm, names, rows
+                scores[f"{reading}{CONSENSUS}"] = matrix
+    return per_worm
+
+
+def _train_and_read(recordings, out: Path, source: str, neurons: str, profile_name: str, seed: int, device: str,
+                    task: str, model_name: str, measure: str | None):
+    """Train ``model_name`` on every worm (within-worm split), save it, read its relations."""
+    from wormgnn.persist import save_model
+    from wormgnn.pipeline import train_model
+    from wormgnn.profiles import get_profile
+    from wormgnn.splits import plan
+
+    profile = get_profile(profile_name)
+    parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)
+    # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
+    overrides = profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0}
+    trained = train_model(recordings, task, model_name, neurons, profile, parts, seed, device, overrides=overrides)
+    save_model(trained.model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=trained.vocabulary,
+               source=source)
+    per_worm, names, rows = _readings(trained, recordings, model_name, measure, neurons, device)
+    return per_worm, names, rows, {k: v for k, v in trained.log.items() if isinstance(v, (int, float))}
+
+
+def _yardstick_readings(recordings, neurons: str):
+    """Per worm the yardsticks alone, on the neurons a model would see: nothing is trained."""
+    from wormgnn.windows import prepare
+
+    prepared = prepare(recordings, neurons)
+    names, rows = _neurons(recordings, prepared, neurons)
+    per_worm = [reference_relations(prep.traces[:, :len(index)], rec.fps)
+                for rec, prep, index in zip(recordings, prepared, rows, strict=True)]
+    return _with_consensus(per_worm, names), names, rows, {}
 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
@@ -51,67 +101,66 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
               rate: float = 0.0, min_confidence: float = 0.0) -> dict:
     """Train ``model_name`` on every worm (within-worm split, early stopping on validation),
     then write each worm's inferred relations (``measure``, see readouts.MEASURES) and how every
-    reading agrees with each truth, with each other and across worms."""
+    reading agrees with each truth, with each other and across worms. ``model_name``
+    ``YARDSTICKS_ONLY`` trains nothing and scores the yardsticks alone."""
     from wormgnn.models.base import RELATION_INFERRING, model_entry
-    from wormgnn.persist import save_model
-    from wormgnn.pipeline import train_model
     from wormgnn.profiles import get_profile
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
     from wormgnn.sources import load_dataset, true_couplings
-    from wormgnn.splits import plan
     from wormgnn.tasks import get_task
 
     out = Path(out)
-    profile = get_profile(profile_name)
-    if model_entry(model_name).cls.kind != RELATION_INFERRING:
+    get_profile(profile_name)
+    alone = model_name == YARDSTICKS_ONLY
+    if not alone and model_entry(model_name).cls.kind != RELATION_INFERRING:
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     recordings = list(load_dataset(source, rate, min_confidence))
     couplings = true_couplings(source, recordings)
     truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
-    parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)
-    # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
-    overrides = profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0}
-    measure = choose_measure(get_task(task).per_neuron, True, measure)  # before training
-    trained = train_model(recordings, task, model_name, neurons, profile, parts, seed, device, overrides=overrides)
-    save_model(trained.model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=trained.vocabulary,
-               source=source)
-    per_worm, names, rows = _readings(trained, recordings, model_name, measure, neurons, device)
+    measure = YARDSTICKS_ONLY if alone else choose_measure(get_task(task).per_neuron, True, measure)  # before training
+    per_worm, names, rows, log = (_yardstick_readings(recordings, neurons) if alone else _train_and_read(
+        recordings, out, source, neurons, profile_name, seed, device, task, model_name, measure))
+    shown = SHOWN_YARDSTICK if alone else model_name
     for rec, index, scores in zip(recordings, rows, per_worm, strict=True):
         labels = neuron_labels(rec)
-        write_matrix_csv(scores[model_name], [labels[i] for i in index], out / "relations" / f"{rec.worm_id}.csv")
+        write_matrix_csv(scores[shown], [labels[i] for i in index], out / "relations" / f"{rec.worm_id}.csv")
     for worm, index in enumerate(rows):  # the truths see each worm's neurons in the readings' order
         if couplings[worm] is not None:
             couplings[worm] = couplings[worm][np.ix_(index, index)]
+    readings = {r: "yardstick" if alone or not r.startswith(model_name) else "model" for r in [*per_worm[0], "anatomy"]}
     result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
-              "profile": profile_name, "seed": seed,
-              "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float))},
+              "profile": profile_name, "seed": seed, "train_log": log, "shown": shown,
               "worms": [{"worm": r.worm_id, "neurons": len(n)} for r, n in zip(recordings, names, strict=True)],
-              "readings": {r: "model" if r.startswith(model_name) else "yardstick"
-                           for r in [*per_worm[0], "anatomy"]},
-              "truths": {t.key: scored_truth(t, recordings, names, per_worm) for t in truths},
-              "consistency": consistency([s[model_name] for s in per_worm], names), "notes": notes}
+              "readings": readings,
+              "truths": {t.key: scored_truth(t, recordings, names, per_worm, readings) for t in truths},
+              "consistency": consistency([s[shown] for s in per_worm], names), "notes": notes}
     atomic_write_text(out / "graph.json", json.dumps(result, indent=1))
-    first = truths[-1]
-    panel = first.panel(0, names[0])
+    panel = truths[-1].panel(0, names[0])
     atomic_write(out / EXAMPLE, lambda tmp: np.savez_compressed(
         tmp, worm=np.array(recordings[0].worm_id), names=np.array([n or f"#{i}" for i, n in enumerate(names[0])]),
-        model=per_worm[0][model_name], correlation=per_worm[0]["correlation"], truth=panel[0],
+        model=per_worm[0][shown], correlation=per_worm[0]["correlation"], truth=panel[0],
         truth_title=np.array(panel[1]), truth_unit=np.array(panel[2])), suffix=".npz")
     return result
 
 
-def scored_truth(truth, recordings, names, per_worm) -> dict:
+def scored_truth(truth, recordings, names, per_worm, kinds: dict[str, str]) -> dict:
     """Every reading (and the wiring diagram as one) against one truth, per worm and as the
-    mean over the worms the truth covers."""
-    worms = {}
+    mean over the worms the truth covers; a truth that knows names also per named pair over
+    worms, on the pair sets ``pooled`` and ``shared``."""
+    worms, named, covered = {}, [], []
     for worm, (rec, worm_names, scores) in enumerate(zip(recordings, names, per_worm, strict=True)):
         pairs = truth.among(worm, worm_names)
         if pairs is None:
             continue
         readings = {**scores, "anatomy": anatomy(worm_names)}
+        named.append({k: v for k, v in readings.items() if k not in truth.skips and not k.endswith(CONSENSUS)})
+        covered.append(worm_names)
         worms[rec.worm_id] = {name: score(matrix, pairs) for name, matrix in readings.items()
                               if name not in truth.skips}
     readings = list(next(iter(worms.values()))) if worms else []
     mean = {r: {m: finite_mean([w[r][m] for w in worms.values()]) for m in ("auroc", "auprc", "spearman")}
             for r in readings}
-    return {**truth.describe(), "worms": worms, "mean": mean}
+    out = {**truth.describe(), "worms": worms, "mean": mean}
+    if truth.by_name and any(any(n) for n in covered):
+        out |= scored_pair_sets(truth, named, covered, kinds)
+    return out

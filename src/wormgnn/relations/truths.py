@@ -49,6 +49,9 @@ class Truth:
     label: ClassVar[str] = ""
     skips: ClassVar[tuple[str, ...]] = ()
     """Readings not scored against this truth (the wiring diagram against itself)."""
+    by_name: ClassVar[bool] = False
+    """Whether the truth knows neurons by name, the same in every worm: then readings are also
+    scored per named pair over worms (``pooled``, ``shared``)."""
 
     def among(self, worm: int, names: list[str | None]) -> PairTruth | None:
         """This truth among worm ``worm``'s neurons (in ``names`` order), or None if it has
@@ -70,6 +73,7 @@ class WiringDiagram(Truth):
     key = "connectome"
     label = "wiring diagram (chemical ∪ gap junction)"
     skips = ("anatomy",)
+    by_name = True
 
     def among(self, worm, names):
         chemical, gap, known = load_connectome().submatrices(names)
@@ -107,6 +111,7 @@ class AtlasTruth(Truth):
 
     key = "atlas"
     label = "signal propagation atlas"
+    by_name = True
 
     def __init__(self, atlas):
         self.atlas = atlas
