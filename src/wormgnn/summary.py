@@ -60,10 +60,11 @@ def failed_runs(folder: Path) -> list[dict]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
+def summarize(rows: list[dict], failed: list[dict] | tuple = (), reference: str | None = None) -> dict:
     """{'groups': [...], 'paired': [...], 'failed': [...]} — plain data for JSON, Markdown and
     the report. A structure-agnostic model with failed runs in a task and split is never the
-    reference there: its mean over the runs that finished would not be comparable."""
+    reference there: its mean over the runs that finished would not be comparable.
+    ``reference`` pairs every model with that one instead of the best structure-agnostic one."""
     incomplete = {(f["task"], setting(f), f["model"]) for f in failed if f["neurons"] == "shared"}
     cells: dict[tuple, dict[tuple, float]] = defaultdict(dict)
     for row in rows:
@@ -83,19 +84,19 @@ def summarize(rows: list[dict], failed: list[dict] | tuple = ()) -> dict:
         if not kind.compared(metric):
             continue
         agnostic = [g for g in members if is_reference(g["model"]) and g["neurons"] == "shared"
-                    and (task, split, g["model"]) not in incomplete]
+                    and (task, split, g["model"]) not in incomplete and g["model"] == (reference or g["model"])]
         if not agnostic:
             continue
         lower_is_better = kind.lower_is_better(metric)
         pick = min if lower_is_better else max
         best = pick(agnostic, key=lambda g: g["mean"])
-        reference = cells[(task, split, best["model"], "shared", metric)]
+        paired_with = cells[(task, split, best["model"], "shared", metric)]
         for g in members:
             values = cells[(task, split, g["model"], g["neurons"], metric)]
-            common = sorted(set(values) & set(reference))
+            common = sorted(set(values) & set(paired_with))
             if not common or (g["model"], g["neurons"]) == (best["model"], "shared"):
                 continue
-            diffs = [values[k] - reference[k] for k in common]
+            diffs = [values[k] - paired_with[k] for k in common]
             better = [(d < 0) if lower_is_better else (d > 0) for d in diffs]
             paired.append({"task": task, "split": split, "metric": metric, "model": g["model"],
                            "neurons": g["neurons"], "reference": best["model"], **_stats(diffs),
