@@ -17,6 +17,11 @@ def _recordings():
     return list(load_dataset(SOURCE))
 
 
+def _held_out_first(recordings, profile):
+    return plan("lowo", recordings[0].worm_id, [r.worm_id for r in recordings], [r.frames for r in recordings],
+                profile.window)
+
+
 def test_the_api_trains_the_model_the_assembly_trains():
     recordings = _recordings()
     profile = get_profile("tiny")
@@ -30,8 +35,7 @@ def test_the_api_trains_the_model_the_assembly_trains():
 def test_closed_form_models_use_every_window_and_sgd_models_the_stride():
     recordings = _recordings()
     profile = get_profile("tiny")
-    parts = plan("lowo", recordings[0].worm_id, [r.worm_id for r in recordings], [r.frames for r in recordings],
-                 profile.window)
+    parts = _held_out_first(recordings, profile)
     linear = train_model(recordings, "forecast", "linear", "shared", profile, parts)
     mlp = train_model(recordings, "forecast", "mlp", "shared", profile, parts)
     assert len(linear.train) > 6 * len(mlp.train) and linear.log["epochs"] == 0 and mlp.log["epochs"] >= 1
@@ -56,8 +60,7 @@ def test_transfer_fine_tunes_and_scores_on_the_fine_tuning_validation():
 def test_a_grid_is_chosen_on_the_validation_part_and_recorded():
     recordings = _recordings()
     profile = get_profile("tiny")
-    parts = plan("lowo", recordings[0].worm_id, [r.worm_id for r in recordings], [r.frames for r in recordings],
-                 profile.window)
+    parts = _held_out_first(recordings, profile)
     trained = train_model(recordings, "forecast", "tsmixer", "shared", profile, parts)
     tried, chosen = trained.log["grid"], trained.log["chosen"]
     assert len(tried) == 4 and tried[",".join(f"{k}={v}" for k, v in chosen.items())] == min(tried.values())
