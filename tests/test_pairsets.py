@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from wormgnn.relations.pairsets import bootstrap_auroc, by_name, pair_sets, resample_counts, score_pair_set
-from wormgnn.relations.scoring import auroc
+from wormgnn.relations.pairsets import bootstrap_auroc, pair_sets, resample_counts, score_pair_set
+from wormgnn.relations.scoring import auroc, by_name
 from wormgnn.relations.truths import PairTruth
 
 

@@ -10,30 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from wormgnn.relations.scoring import auprc, auroc, off_diagonal, spearman
+from wormgnn.relations.scoring import auprc, auroc, by_name, spearman
 
 BASELINE = "correlation"
 """The reading every other is paired with."""
 RESAMPLES = 1000
 LEVEL = 0.95
-
-
-def by_name(scores: list[np.ndarray], names: list[list[str | None]]) -> dict[tuple[str, str], float]:
-    """Each ordered pair of named neurons → the mean over the worms that recorded both of the
-    pair's percentile rank among that worm's pairs (no worm's scale dominates)."""
-    from scipy.stats import rankdata
-
-    totals: dict[tuple[str, str], list[float]] = {}
-    for score, worm_names in zip(scores, names, strict=True):
-        off = off_diagonal(score.shape[0])
-        ranked = np.zeros_like(score, dtype=np.float64)
-        ranked[off] = rankdata(score[off]) / off.sum()
-        named = [(i, n) for i, n in enumerate(worm_names) if n]
-        for i, a in named:
-            for j, b in named:
-                if i != j:
-                    totals.setdefault((a, b), []).append(ranked[i, j])
-    return {pair: float(np.mean(values)) for pair, values in totals.items()}
 
 
 def pair_sets(names: list[list[str | None]]) -> dict[str, set[tuple[str, str]]]:

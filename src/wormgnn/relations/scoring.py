@@ -50,33 +50,44 @@ def off_diagonal(n: int) -> np.ndarray:
     return ~np.eye(n, dtype=bool)
 
 
+def percentile_ranks(score: np.ndarray) -> np.ndarray:
+    """Each off-diagonal score's rank among the worm's pairs, divided by their number."""
+    from scipy.stats import rankdata
+
+    off = off_diagonal(score.shape[0])
+    ranked = np.zeros_like(score, dtype=np.float64)
+    ranked[off] = rankdata(score[off]) / off.sum()
+    return ranked
+
+
+def by_name(scores: list[np.ndarray], names: list[list[str | None]]) -> dict[tuple[str, str], float]:
+    """Each ordered pair of named neurons → the mean over the worms that recorded both of the
+    pair's percentile rank among that worm's pairs (no worm's scale dominates)."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    for score, worm_names in zip(scores, names, strict=True):
+        ranked = percentile_ranks(score)
+        named = [(i, n) for i, n in enumerate(worm_names) if n]
+        for i, a in named:
+            for j, b in named:
+                if i != j:
+                    totals.setdefault((a, b), []).append(ranked[i, j])
+    return {pair: float(np.mean(values)) for pair, values in totals.items()}
+
+
 def consensus(scores: list[np.ndarray], names: list[list[str | None]]) -> list[np.ndarray]:
     """Each worm's relation scores replaced, for every ordered pair of named neurons, by the
     mean over the worms that recorded both of the scores ranked within each worm (so that no
     worm's scale dominates); pairs with an unnamed neuron keep the worm's own rank. Named
     neurons keep their connections from worm to worm, so what several worms agree on is less
     likely noise; the atlas itself is pooled over many worms."""
-    from scipy.stats import rankdata
-
-    ranked = []
-    for score in scores:
-        off = off_diagonal(score.shape[0])
-        r = np.zeros_like(score, dtype=np.float64)
-        r[off] = rankdata(score[off]) / off.sum()
-        ranked.append(r)
-    totals: dict[tuple[str, str], list[float]] = {}
-    for r, worm_names in zip(ranked, names, strict=True):
-        for i, a in enumerate(worm_names):
-            for j, b in enumerate(worm_names):
-                if a and b and i != j:
-                    totals.setdefault((a, b), []).append(r[i, j])
+    pooled_by_name = by_name(scores, names)
     out = []
-    for r, worm_names in zip(ranked, names, strict=True):
-        pooled = r.copy()
+    for score, worm_names in zip(scores, names, strict=True):
+        pooled = percentile_ranks(score)
         for i, a in enumerate(worm_names):
             for j, b in enumerate(worm_names):
                 if a and b and i != j:
-                    pooled[i, j] = float(np.mean(totals[(a, b)]))
+                    pooled[i, j] = pooled_by_name[(a, b)]
         out.append(pooled)
     return out
 
