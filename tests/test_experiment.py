@@ -127,3 +127,25 @@ def test_a_transfer_adapts_on_the_minutes_asked_for_and_says_so_in_its_key():
                               "shared", 0, "tiny"))
     # two minutes at the simulator's rate are fewer frames than its first 20%: more is left to test
     assert row["n_test"] > default["n_test"]
+
+
+def test_runs_sharing_a_training_give_the_rows_each_would_alone(tmp_path):
+    from conftest import write_sim_folder
+
+    from wormgnn.experiment import execute_group
+
+    first, second = tmp_path / "lab_a", tmp_path / "lab_b"
+    write_sim_folder(first, worms=2, seed=2, duration_s=120)
+    write_sim_folder(second, worms=2, seed=9, duration_s=240)
+    src = (str(first), str(second))
+    worms = [r.worm_id for r in load_dataset(src) if r.dataset == "lab_b"]
+    specs = [RunSpec(src, dataset_fingerprint(src), "forecast", "transfer", worm, "mlp", "shared", 1, "tiny",
+                     adapt_minutes=1.5) for worm in worms]
+    together = [row for _, row in execute_group(specs)]
+    for spec, row in zip(specs, together, strict=True):
+        alone = execute(spec)
+        assert row["key"] == alone["key"] and row["training_shared_by"] == 2
+        assert row["metrics"] == alone["metrics"] and row["val_metrics"] == alone["val_metrics"]
+        assert row["train_log"]["finetune"]["best_epoch"] == alone["train_log"]["finetune"]["best_epoch"]
+    # each test worm fine-tunes its own copy: the two rows differ
+    assert together[0]["metrics"] != together[1]["metrics"]

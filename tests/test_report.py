@@ -77,6 +77,7 @@ def test_the_report_only_renders_what_the_runs_kept(tiny_run, monkeypatch):
 
     monkeypatch.setattr(pipeline, "train_model", no_training)
     monkeypatch.setattr(experiment, "execute", no_training)
+    monkeypatch.setattr(experiment, "execute_group", no_training)
     page = build_report(tiny_run).read_text()
     assert 'id="traces_forecast"' in page and 'id="relations"' in page
     kept = sorted((tiny_run / "examples").glob("*.npz"))

@@ -191,14 +191,14 @@ def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data
     from wormgnn import experiment
     from wormgnn.report import build_report
 
-    real = experiment.execute
+    real = experiment.execute_group
 
-    def flaky(spec):
-        if spec.model == "linear" and spec.fold.endswith("worm1"):
+    def flaky(specs):
+        if any(spec.model == "linear" and spec.fold.endswith("worm1") for spec in specs):
             raise RuntimeError("Expected all tensors to be on the same device")
-        return real(spec)
+        yield from real(specs)
 
-    monkeypatch.setattr(experiment, "execute", flaky)
+    monkeypatch.setattr(experiment, "execute_group", flaky)
     out = tmp_path / "run"
     result = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
                                tasks=("behavior",), workers=1)
@@ -209,7 +209,7 @@ def test_failed_runs_are_named_in_the_summary_and_the_report(tmp_path, tiny_data
     assert all(p["reference"] == "mlp" for p in result["summary"]["paired"])
     page = build_report(out, examples=False).read_text()
     assert 'id="failures"' in page and "linear (shared) behavior lowo: 1 run(s)" in page
-    monkeypatch.setattr(experiment, "execute", real)
+    monkeypatch.setattr(experiment, "execute_group", real)
     again = wormgnn.benchmark(data=str(tiny_data), out=out, profile="tiny", models=("linear", "mlp"),
                               tasks=("behavior",), workers=1)
     assert again["failed"] == [] and json.loads((out / "failed.json").read_text()) == []
@@ -233,3 +233,43 @@ def test_two_datasets_cross_both_ways_and_keep_their_directions_apart(tmp_path):
     settings = {g["split"] for g in result["summary"]["groups"]}
     assert settings == {"cross-dataset lab_a→lab_b", "cross-dataset lab_b→lab_a"}
     assert any("names identified in every worm" in note for note in result["notes"])
+
+
+def test_runs_group_by_the_worms_they_train_on(tmp_path):
+    from wormgnn.sweep import training_groups
+
+    first, second = tmp_path / "lab_a", tmp_path / "lab_b"
+    write_sim_folder(first, worms=2, seed=2, duration_s=120)
+    write_sim_folder(second, worms=3, seed=9, duration_s=120)
+    cfg = BenchmarkConfig(data=(str(first), str(second)), profile="tiny", models=("linear",), tasks=("forecast",),
+                          splits=("lowo", "cross-dataset", "transfer"), adapt_minutes=0.5)
+    specs = plan_runs(cfg)
+    from wormgnn.sources import load_dataset, source_of
+
+    recordings = load_dataset(source_of(cfg.data), 0.0, 0.0)
+    groups = training_groups(specs, [r.worm_id for r in recordings], [r.dataset for r in recordings])
+    sizes = {split: sorted(len(g) for g in groups if g[0].split == split) for split in cfg.splits}
+    # lowo: a model per held-out worm; across datasets: one model per direction (2 and 3 test worms)
+    assert sizes == {"lowo": [1] * 5, "cross-dataset": [2, 3], "transfer": [2, 3]}
+    assert sorted(s.key for g in groups for s in g) == sorted(s.key for s in specs)
+
+
+def test_a_direction_across_datasets_trains_once(tmp_path, monkeypatch):
+    import wormgnn
+    from wormgnn import experiment
+
+    first, second = tmp_path / "lab_a", tmp_path / "lab_b"
+    write_sim_folder(first, worms=2, seed=2, duration_s=120)
+    write_sim_folder(second, worms=3, seed=9, duration_s=120)
+    calls = []
+    real = experiment.train_model
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "train_model", counted)
+    result = wormgnn.benchmark(data=(str(first), str(second)), out=tmp_path / "run", profile="tiny",
+                               models=("mlp",), tasks=("forecast",), splits=("cross-dataset",), workers=1)
+    assert len(result["rows"]) == 5 and calls == ["mlp", "mlp"]
+    assert sorted(r["training_shared_by"] for r in result["rows"]) == [2, 2, 3, 3, 3]

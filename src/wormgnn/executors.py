@@ -1,7 +1,9 @@
 """Where runs execute: in this process, in local worker processes, or (optionally) on Ray.
 
 Workers only compute; the parent alone appends rows, so a killed worker loses
-only the run it was computing and the store never holds half a row.
+only the runs it was computing and the store never holds half a row. A unit of work is a
+group of runs that share one training (``sweep.training_groups``); its rows come back one by
+one as each is scored.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 from wormgnn.cpu import configure_process
 from wormgnn.errors import WormGnnError
-from wormgnn.experiment import RunSpec, run_safely
+from wormgnn.experiment import RunSpec, run_group_safely
 
 OnResult = Callable[[RunSpec, dict | None, str | None], None]
 """Called in the parent for every run: (spec, row, error message)."""
@@ -23,11 +25,15 @@ def _threads_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
-def run_inline(specs: Iterable[RunSpec], on_result: OnResult) -> None:
+Groups = list[list[RunSpec]]
+"""Runs that train one model together (one-run groups for most splits)."""
+
+
+def run_inline(groups: Iterable[list[RunSpec]], on_result: OnResult) -> None:
     configure_process(_threads_per_worker(1))
-    for spec in specs:
-        row, error = run_safely(spec)
-        on_result(spec, row, error)
+    for group in groups:
+        for spec, row, error in run_group_safely(group):
+            on_result(spec, row, error)
 
 
 def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
@@ -51,17 +57,19 @@ def _worker(tasks, results, threads: int, parent: int) -> None:
         item = tasks.get()
         if item is None:
             return
-        index, spec = item
+        index, group = item
         results.put(("start", index, os.getpid()))
-        row, error = run_safely(spec)
-        results.put(("done", index, (row, error)))
+        for spec, row, error in run_group_safely(group):
+            results.put(("done", index, (spec.key, row, error)))
+        results.put(("finished", index, None))
 
 
-def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> None:
-    """A small pool that notices dead workers, reports their run as lost and replaces them."""
+def run_processes(groups: Groups, on_result: OnResult, workers: int) -> None:
+    """A small pool that notices dead workers, reports their unfinished runs as lost and
+    replaces them."""
     ctx = mp.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
-    for item in enumerate(specs):
+    for item in enumerate(groups):
         tasks.put(item)
     threads = _threads_per_worker(workers)
     procs = {}
@@ -71,12 +79,12 @@ def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> No
         p.start()
         procs[p.pid] = p
 
-    for _ in range(min(workers, len(specs))):
+    for _ in range(min(workers, len(groups))):
         spawn()
-    running: dict[int, int] = {}  # pid -> run index
-    pending = set(range(len(specs)))
+    running: dict[int, int] = {}  # pid -> group index
+    waiting = {i: {spec.key: spec for spec in group} for i, group in enumerate(groups)}  # runs not reported yet
     try:
-        while pending:
+        while waiting:
             try:
                 kind, index, payload = results.get(timeout=0.5)
             except queue.Empty:
@@ -84,19 +92,21 @@ def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> No
                     if not proc.is_alive():
                         del procs[pid]
                         lost = running.pop(pid, None)
-                        if lost is not None and lost in pending:
-                            pending.discard(lost)
-                            on_result(specs[lost], None, f"worker {pid} died (exit {proc.exitcode})")
-                        if pending:
+                        for spec in waiting.pop(lost, {}).values():
+                            on_result(spec, None, f"worker {pid} died (exit {proc.exitcode})")
+                        if waiting:
                             spawn()
                 continue
             if kind == "start":
                 running[payload] = index
+            elif kind == "done":
+                key, row, error = payload
+                spec = waiting.get(index, {}).pop(key, None)
+                if spec is not None:
+                    on_result(spec, row, error)
             else:
-                pending.discard(index)
+                waiting.pop(index, None)
                 running = {pid: i for pid, i in running.items() if i != index}
-                row, error = payload
-                on_result(specs[index], row, error)
     finally:
         for _ in procs:
             tasks.put(None)
@@ -106,15 +116,15 @@ def run_processes(specs: list[RunSpec], on_result: OnResult, workers: int) -> No
                 proc.terminate()
 
 
-def run_specs(specs: list[RunSpec], on_result: OnResult, workers: int = 1, executor: str = "local",
-              address: str | None = None) -> None:
+def run_groups(groups: Groups, on_result: OnResult, workers: int = 1, executor: str = "local",
+               address: str | None = None) -> None:
     if executor == "ray":
         from wormgnn.ray_executor import run_ray
 
-        run_ray(specs, on_result, address)
+        run_ray(groups, on_result, address)
     elif executor != "local":
         raise WormGnnError(f"--executor {executor}: unknown executor (local, ray)")
-    elif workers <= 1 or len(specs) <= 1:
-        run_inline(specs, on_result)
+    elif workers <= 1 or len(groups) <= 1:
+        run_inline(groups, on_result)
     else:
-        run_processes(specs, on_result, workers)
+        run_processes(groups, on_result, workers)

@@ -78,32 +78,58 @@ class RunSpec:
 def execute(spec: RunSpec) -> dict:
     """Train and test one model; returns the result row (with the report's example arrays
     under ``EXAMPLE_KEY`` for seed 0)."""
+    ((_, row),) = list(execute_group([spec]))
+    return row
+
+
+def execute_group(specs: list[RunSpec]):
+    """Rows of runs that differ only in the held-out worm and train on the same worms (one
+    direction across datasets), from one training: yields (spec, row) as each test worm is
+    scored. Every row is what ``execute`` of its spec alone would give (a transfer fine-tunes
+    a copy of the shared model per worm)."""
     start = time.perf_counter()
+    from wormgnn.pipeline import adapted
     from wormgnn.train import resolve_device
 
-    spec = replace(spec, device=resolve_device(spec.device))  # 'auto' resolves where the run executes
-    profile = get_profile(spec.profile)
-    recordings = list(load_dataset(spec.source, spec.rate, spec.min_confidence))
+    first = replace(specs[0], device=resolve_device(specs[0].device))  # 'auto' resolves where the run executes
+    profile = get_profile(first.profile)
+    recordings = list(load_dataset(first.source, first.rate, first.min_confidence))
+    plans = [_plan(spec, recordings, profile) for spec in specs]
+    if len({(tuple(p.train), tuple(p.val)) for p, _ in plans}) > 1:
+        raise ValueError("execute_group: these runs do not train on the same worms")
+    base = train_model(recordings, first.task, first.model, first.neurons, profile,
+                       replace(plans[0][0], finetune_train=[], finetune_val=[]), first.seed, first.device,
+                       first.precision, first.lookahead)
+    shared = time.perf_counter() - start
+    for spec, (parts, held) in zip(specs, plans, strict=True):
+        begun = time.perf_counter()
+        spec = replace(spec, device=first.device)
+        trained = adapted(base, parts, profile, spec.seed, spec.device, spec.precision)
+        scores, ev = trained.evaluate([r.fps for r in recordings])
+        row = {
+            "key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "source"},
+            "seconds": round(shared + time.perf_counter() - begun, 3),
+            "metrics": scores.metrics, "val_metrics": scores.val_metrics, **scores.extra,
+            "n_train": len(trained.train), "n_val": trained.task.scored(trained.val),
+            "n_test": trained.task.scored(ev.test),
+            "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float, str, dict))},
+            "version": __version__, "pid": os.getpid(), **_setting_fields(trained, profile, recordings, parts, held),
+        }
+        if len(specs) > 1:
+            row["training_shared_by"] = len(specs)
+        if spec.seed == 0:
+            row[EXAMPLE_KEY] = example(trained, scores, ev)
+            trained.model.to(spec.device)  # the relation reading moved it; the next worm is scored where it was
+        yield spec, row
+
+
+def _plan(spec: RunSpec, recordings, profile):
     datasets = [r.dataset for r in recordings]
     held = next((i for i, r in enumerate(recordings) if r.worm_id == spec.fold), None)
     adapt = int(round(spec.adapt_minutes * 60 * recordings[held].fps)) if spec.adapt_minutes and held is not None else 0
     parts = plan(spec.split, spec.fold, [r.worm_id for r in recordings], [r.frames for r in recordings],
                  gap=profile.window, datasets=datasets, adapt_frames=adapt)
-    trained = train_model(recordings, spec.task, spec.model, spec.neurons, profile, parts, spec.seed, spec.device,
-                          spec.precision, spec.lookahead)
-    scores, ev = trained.evaluate([r.fps for r in recordings])
-    row = {
-        "key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "source"},
-        "seconds": round(time.perf_counter() - start, 3),
-        "metrics": scores.metrics, "val_metrics": scores.val_metrics, **scores.extra,
-        "n_train": len(trained.train), "n_val": trained.task.scored(trained.val),
-        "n_test": trained.task.scored(ev.test),
-        "train_log": {k: v for k, v in trained.log.items() if isinstance(v, (int, float, str, dict))},
-        "version": __version__, "pid": os.getpid(), **_setting_fields(trained, profile, recordings, parts, held),
-    }
-    if spec.seed == 0:
-        row[EXAMPLE_KEY] = example(trained, scores, ev)
-    return row
+    return parts, held
 
 
 def _setting_fields(trained: Trained, profile, recordings, parts, held: int | None) -> dict:
@@ -140,9 +166,21 @@ def example(trained: Trained, scores: Scores, ev: Evaluation) -> dict[str, np.nd
 
 def run_safely(spec: RunSpec) -> tuple[dict | None, str | None]:
     """(row, None), or (None, the reason) for a user mistake or a bug: one run must not end a sweep."""
+    ((_, row, error),) = list(run_group_safely([spec]))
+    return row, error
+
+
+def run_group_safely(specs: list[RunSpec]):
+    """``execute_group`` that yields (spec, row, None) per run, or (spec, None, the reason) for
+    every run it could not finish: one failure must not end a sweep."""
+    done = set()
     try:
-        return execute(spec), None
-    except WormGnnError as exc:
-        return None, str(exc)
+        for spec, row in execute_group(specs):
+            done.add(spec.key)
+            yield spec, row, None
     except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        error = str(exc) if isinstance(exc, WormGnnError) else (
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+        for spec in specs:
+            if spec.key not in done:
+                yield spec, None, error

@@ -101,13 +101,27 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
     settings = profile.model_overrides if overrides is None else overrides
     model, log = _fit_choosing(model_name, spec, settings, train, val, profile.train_config(device, precision),
                                seed, weights)
-    if parts.finetune_train:
-        tune_val = windows(parts.finetune_val)
-        if model.closed_form:  # closed-form models refit on both sources together
-            both = windows(parts.train + parts.finetune_train)
-            log["finetune"] = fit(model, both, tune_val, profile.train_config(device, precision), seed, weights)
-        else:
-            log["finetune"] = fit(model, windows(parts.finetune_train), tune_val,
-                                  profile.train_config(device, precision, profile.finetune_lr), seed, weights)
     model.to(device)
-    return Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log)
+    trained = Trained(model, task, spec, prepared, vocabulary, parts, windows, train, val, log)
+    return adapted(trained, parts, profile, seed, device, precision)
+
+
+def adapted(trained: Trained, parts: SplitPlan, profile: Profile, seed: int = 0, device: str = "cpu",
+            precision: str = "fp32") -> Trained:
+    """``trained`` set to test ``parts.test``, fine-tuned first on a copy where the plan has a
+    ``finetune_train`` part. ``parts`` must train on what ``trained`` was trained on: the folds
+    of one direction across datasets then share a single training."""
+    if not parts.finetune_train:
+        return replace(trained, parts=parts)
+    model, log = trained.model.clone(), dict(trained.log)
+    config = profile.train_config(device, precision)
+    weights = trained.task.class_weights(trained.train, trained.spec)
+    tune_val = trained.windows(parts.finetune_val)
+    if model.closed_form:  # closed-form models refit on both sources together
+        log["finetune"] = fit(model, trained.windows(parts.train + parts.finetune_train), tune_val, config, seed,
+                              weights)
+    else:
+        log["finetune"] = fit(model, trained.windows(parts.finetune_train), tune_val,
+                              profile.train_config(device, precision, profile.finetune_lr), seed, weights)
+    model.to(device)
+    return replace(trained, model=model, parts=parts, log=log)

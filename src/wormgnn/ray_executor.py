@@ -10,15 +10,16 @@ from wormgnn.errors import WormGnnError
 from wormgnn.experiment import RunSpec
 
 
-def _task(spec: RunSpec):
+def _task(group: list[RunSpec]):
     from wormgnn.cpu import configure_process
-    from wormgnn.experiment import run_safely
+    from wormgnn.experiment import run_group_safely
 
     configure_process(1)
-    return run_safely(spec)
+    return [(row, error) for _, row, error in run_group_safely(group)]
 
 
-def run_ray(specs: list[RunSpec], on_result, address: str | None) -> None:
+def run_ray(groups: list[list[RunSpec]], on_result, address: str | None) -> None:
+    """One Ray task a group of runs that share a training; its rows come back together."""
     try:
         import ray
     except ImportError:
@@ -30,19 +31,21 @@ def run_ray(specs: list[RunSpec], on_result, address: str | None) -> None:
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise WormGnnError(f"--address {address}: cannot connect to a Ray cluster ({exc})") from None
     try:
-        wants_gpu = any(s.device in ("auto",) or s.device.startswith("cuda") for s in specs)
+        wants_gpu = any(s.device in ("auto",) or s.device.startswith("cuda") for group in groups for s in group)
         gpus = 1 if wants_gpu and ray.cluster_resources().get("GPU", 0) > 0 else 0
         remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1)(_task)
-        refs = {remote.remote(spec): spec for spec in specs}
+        refs = {remote.remote(group): group for group in groups}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
+                group = refs[ref]
                 try:
-                    row, error = ray.get(ref)
+                    results = ray.get(ref)
                 except ray.exceptions.RayError as exc:
-                    row, error = None, f"Ray task failed: {str(exc).splitlines()[0]}"
-                on_result(refs[ref], row, error)
+                    results = [(None, f"Ray task failed: {str(exc).splitlines()[0]}")] * len(group)
+                for spec, (row, error) in zip(group, results, strict=True):
+                    on_result(spec, row, error)
     finally:
         if started_here:
             ray.shutdown()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wormgnn.errors import WormGnnError
-from wormgnn.executors import run_specs
+from wormgnn.executors import run_groups
 from wormgnn.experiment import RunSpec
 from wormgnn.files import atomic_write_text
 from wormgnn.models import model_entry
 from wormgnn.options import check_long_enough, check_lookahead, check_neurons, check_precision
 from wormgnn.profiles import get_profile
 from wormgnn.sources import dataset_fingerprint, load_dataset, source_of
-from wormgnn.splits import folds
+from wormgnn.splits import folds, training_worms
 from wormgnn.store import FolderLock, ResultStore
 from wormgnn.summary import write_summary
 from wormgnn.tasks import DEFAULT_TASKS, get_task
@@ -96,6 +96,17 @@ def plan_runs(cfg: BenchmarkConfig) -> list[RunSpec]:
     return specs
 
 
+def training_groups(specs: list[RunSpec], worm_ids: list[str], datasets: list[str]) -> list[list[RunSpec]]:
+    """Runs that differ only in a held-out worm trained on the same worms (the test worms of
+    one direction across datasets), together: each group trains one model."""
+    groups: dict[tuple, list[RunSpec]] = {}
+    for spec in specs:
+        held = worm_ids.index(spec.fold) if spec.fold in worm_ids else -1
+        trains_on = tuple(training_worms(spec.split, held, datasets)) if held >= 0 else (spec.fold,)
+        groups.setdefault((replace(spec, fold=""), trains_on), []).append(spec)
+    return list(groups.values())
+
+
 def _note_data(cfg: BenchmarkConfig, source, recordings) -> None:
     """Say once what combining the data did: the common rate, and the shared names."""
     from wormgnn.data import shared_names
@@ -137,7 +148,9 @@ def _run_locked(cfg: BenchmarkConfig, store: ResultStore, progress: bool) -> dic
         bar.advance(spec, error)
 
     with bar:
-        run_specs(todo, on_result, cfg.workers, cfg.executor, cfg.address)
+        recordings = load_dataset(source_of(cfg.data), cfg.rate, cfg.min_confidence)
+        groups = training_groups(todo, [r.worm_id for r in recordings], [r.dataset for r in recordings])
+        run_groups(groups, on_result, cfg.workers, cfg.executor, cfg.address)
     keys = {s.key for s in specs}
     rows = [r for r in store.rows() if r["key"] in keys]
     finished = {r["key"] for r in rows}

@@ -50,6 +50,13 @@ class WormModel(nn.Module):
         self.spec = spec
         self.config = config
 
+    def clone(self) -> WormModel:
+        """A model of the same settings and weights, to fine-tune while this one stays as it is
+        (a deep copy would also copy the graph a training step left in a tensor attribute)."""
+        copy = type(self)(self.spec, self.config)
+        copy.load_state_dict(self.state_dict())
+        return copy.to(next(self.parameters()).device) if any(True for _ in self.parameters()) else copy
+
     @classmethod
     def supports(cls, task: Task) -> bool:
         """Whether this model can be trained for ``task``."""
