@@ -270,6 +270,14 @@ def test_a_direction_across_datasets_trains_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(experiment, "train_model", counted)
     result = wormgnn.benchmark(data=(str(first), str(second)), out=tmp_path / "run", profile="tiny",
-                               models=("mlp",), tasks=("forecast",), splits=("cross-dataset",), workers=1)
-    assert len(result["rows"]) == 5 and calls == ["mlp", "mlp"]
-    assert sorted(r["training_shared_by"] for r in result["rows"]) == [2, 2, 3, 3, 3]
+                               models=("mlp", "gnn"), tasks=("forecast",), splits=("cross-dataset",), workers=1)
+    assert len(result["rows"]) == 10 and sorted(calls) == ["gnn", "gnn", "mlp", "mlp"]
+    assert sorted(r["training_shared_by"] for r in result["rows"]) == [2, 2, 2, 2, 3, 3, 3, 3, 3, 3]
+    # the shared model's relations are read once per direction for the report, not once per test worm
+    from wormgnn.store import ResultStore
+
+    store = ResultStore(tmp_path / "run")
+    gnn = [r for r in result["rows"] if r["model"] == "gnn"]
+    with_relations = [r for r in gnn if "relations" in store.example(r)]
+    assert len(with_relations) == 2 and {r["test_dataset"] for r in with_relations} == {"lab_a", "lab_b"}
+    assert all(store.example(r) is not None for r in gnn)  # every row keeps its task's example

@@ -101,7 +101,7 @@ def execute_group(specs: list[RunSpec]):
                        replace(plans[0][0], finetune_train=[], finetune_val=[]), first.seed, first.device,
                        first.precision, first.lookahead)
     shared = time.perf_counter() - start
-    for spec, (parts, held) in zip(specs, plans, strict=True):
+    for index, (spec, (parts, held)) in enumerate(zip(specs, plans, strict=True)):
         begun = time.perf_counter()
         spec = replace(spec, device=first.device)
         trained = adapted(base, parts, profile, spec.seed, spec.device, spec.precision)
@@ -118,7 +118,8 @@ def execute_group(specs: list[RunSpec]):
         if len(specs) > 1:
             row["training_shared_by"] = len(specs)
         if spec.seed == 0:
-            row[EXAMPLE_KEY] = example(trained, scores, ev)
+            # one reading of the shared model's relations is enough for the report (at N ≈ 100 one costs minutes)
+            row[EXAMPLE_KEY] = example(trained, scores, ev, relations=index == 0)
             trained.model.to(spec.device)  # the relation reading moved it; the next worm is scored where it was
         yield spec, row
 
@@ -146,13 +147,13 @@ def _setting_fields(trained: Trained, profile, recordings, parts, held: int | No
     return out | ({"horizon_s": round(horizon / rate, 3)} if horizon else {})
 
 
-def example(trained: Trained, scores: Scores, ev: Evaluation) -> dict[str, np.ndarray]:
-    """What the report draws of this run's first test worm: the task's example, and the
-    relations a relation-inferring model reads there."""
+def example(trained: Trained, scores: Scores, ev: Evaluation, relations: bool = True) -> dict[str, np.ndarray]:
+    """What the report draws of this run's first test worm: the task's example, and (with
+    ``relations``) the relations a relation-inferring model reads there."""
     worm = int(ev.test.worm[0])
     prepared = trained.prepared[worm]
     out = trained.task.example(scores, ev, prepared.names) or {}
-    if trained.model.infers_relations:
+    if relations and trained.model.infers_relations:
         from wormgnn.relations.readouts import infer_relations, resolve_measure
 
         measure = resolve_measure(trained.model, None)
