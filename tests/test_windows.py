@@ -135,3 +135,21 @@ def test_the_named_set_keeps_each_worms_identified_neurons():
     assert pb.mask.tolist() == [True, True, False]
     assert pa.scored.tolist() == [True, False, False]  # scored on the names every worm shares
     np.testing.assert_allclose(pa.traces[:, 2], zscore(a.traces)[:, 3])
+
+
+def test_a_named_worm_keeps_only_the_names_its_model_learned():
+    from wormgnn.windows import learned_names_only
+
+    a = Recording(traces=np.random.default_rng(0).normal(size=(40, 3)), neuron_names=["AVAL", "RIML", "AVBL"],
+                  fps=3.0, worm_id="a")
+    b = Recording(traces=np.random.default_rng(1).normal(size=(40, 4)), neuron_names=["SMDVL", "AVAL", None, "AVBL"],
+                  fps=3.0, worm_id="b")
+    pa, pb = prepare([a, b], "named")
+    vocab = identity_vocabulary([pa])  # trained on worm a alone: SMDVL was never seen
+    kept = learned_names_only(pb, vocab)
+    assert kept.names == ["AVAL", "AVBL", None] and kept.mask.tolist() == [True, True, False]
+    np.testing.assert_allclose(kept.traces[:, :2], pb.traces[:, [1, 2]])
+    assert (kept.traces[:, 2] == 0).all() and kept.scored.tolist() == [True, True, False]
+    windows = make_windows([kept], [(0, 0, 40)], 8, 1, vocabulary=vocab)
+    assert (windows.ids[:, :2] > 0).all()  # every neuron it keeps has a learned identity
+    assert learned_names_only(pa, vocab).names == pa.names  # a training worm loses nothing

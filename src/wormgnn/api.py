@@ -21,7 +21,7 @@ from wormgnn.sequence import DECODINGS
 from wormgnn.splits import fit_all
 from wormgnn.tasks import get_task
 from wormgnn.train import predict, resolve_device
-from wormgnn.windows import make_windows, prepare
+from wormgnn.windows import learned_names_only, make_windows, prepare
 
 
 class Model:
@@ -98,7 +98,8 @@ class Model:
                               f"{len(missing)} of the model's neurons ({', '.join(missing)}); {how}",
                               DataWarning, stacklevel=2)
             return prepare([recording], "shared", shared=self.shared, allow_missing=True)[0]
-        return prepare([recording], self.neurons, width=self.width)[0]
+        prepared = prepare([recording], self.neurons, width=self.width)[0]
+        return learned_names_only(prepared, self.vocabulary) if self.neurons == "named" else prepared
 
     def predict(self, recording: Recording, decoding: str = "frame") -> dict:
         """Per decodable frame: the task's prediction (behavior: state probabilities and states,

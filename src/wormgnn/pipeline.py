@@ -16,7 +16,7 @@ from wormgnn.profiles import Profile
 from wormgnn.splits import SplitPlan
 from wormgnn.tasks import Evaluation, Scores, Task, TaskSpec, get_task
 from wormgnn.train import TrainConfig, fit, predict
-from wormgnn.windows import Prepared, Segment, Windows, identity_vocabulary, make_windows, prepare
+from wormgnn.windows import Prepared, Segment, Windows, identity_vocabulary, learned_names_only, make_windows, prepare
 
 
 @dataclass
@@ -86,6 +86,8 @@ def train_model(recordings: list[Recording], task_name: str, model_name: str, ne
     task.check_lookahead(lookahead)
     prepared = prepare(recordings, neurons, targets=task.frame_labels, values=task.frame_values)
     vocabulary = identity_vocabulary([prepared[i] for i in parts.train_worms])
+    if neurons == "named":  # a worm tested on the model may carry names it never learned
+        prepared = [learned_names_only(p, vocabulary) for p in prepared]
     horizon = task.horizon(profile)
 
     def windows(segments, stride=1, labelled_only=task.labelled_only):

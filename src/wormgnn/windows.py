@@ -8,7 +8,7 @@ Behavior: the state at t from input frames ``t-W+1+K .. t+K``: ``K = 0`` is caus
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -105,6 +105,21 @@ def identity_vocabulary(prepared: list[Prepared]) -> dict[str, int]:
     """Learned identities for names seen in training; everything else shares UNKNOWN_IDENTITY."""
     names = sorted({n for p in prepared for n, m in zip(p.names, p.mask, strict=True) if n and m})
     return {n: i + 1 for i, n in enumerate(names)}
+
+
+def learned_names_only(prepared: Prepared, vocabulary: dict[str, int]) -> Prepared:
+    """A worm of the ``named`` set as a trained model can take it: a name the model never saw
+    in training would carry an identity it never learned (the named set trains no unknown
+    neuron, unlike ``all``), so such neurons are left out; the kept ones come first, padding last."""
+    keep = [i for i, (n, m) in enumerate(zip(prepared.names, prepared.mask, strict=True)) if m and n in vocabulary]
+    width = prepared.mask.size
+    traces = np.zeros_like(prepared.traces)
+    traces[:, :len(keep)] = prepared.traces[:, keep]
+    mask = np.arange(width) < len(keep)
+    scored = np.zeros(width, dtype=bool)
+    scored[:len(keep)] = prepared.scored[keep]
+    names = [prepared.names[i] for i in keep] + [None] * (width - len(keep))
+    return replace(prepared, traces=traces, mask=mask, scored=scored, names=names)
 
 
 @dataclass
