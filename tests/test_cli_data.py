@@ -81,3 +81,36 @@ def test_simulate_bad_arguments(tmp_path):
     result = run("data", "simulate", "--out", str(blocker / "sub"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert blocker.read_text() == "keep me"
+
+
+def test_simulate_with_stimulation_writes_a_simulated_atlas_that_graph_scores(tmp_path):
+    data, out = tmp_path / "sim", tmp_path / "graph"
+    result = run("data", "simulate", "--worms", "2", "--seed", "3", "--duration", "150", "--stimulate", "--trials",
+                 "20", "--out", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "ordered pairs of named neurons tested" in result.stdout
+    from wormgnn.sim.io import read_matrix_csv
+
+    names, q = read_matrix_csv(data / "ground_truth" / "simulated_atlas_q.csv")
+    _, response = read_matrix_csv(data / "ground_truth" / "simulated_atlas_response.csv")
+    assert q.shape == response.shape == (len(names), len(names)) and np.isnan(np.diag(q)).all()
+    tested = np.isfinite(q)
+    assert tested.sum() > 0 and ((q[tested] >= 0) & (q[tested] <= 1)).all()
+    result = run("graph", "--data", str(data), "--yardsticks-only", "--neurons", "named", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    graph = json.loads((out / "graph.json").read_text())
+    atlas = graph["truths"]["simulated_atlas"]
+    assert set(atlas) >= {"worms", "mean", "pooled", "shared"} and len(atlas["worms"]) == 2
+    assert atlas["pooled"]["correlation"]["pairs"] == int(tested.sum())  # every tested pair was recorded together
+    assert "simulated atlas" in graph["notes"][0]
+
+
+def test_simulate_refuses_too_few_trials_and_keeps_an_existing_atlas(tmp_path):
+    result = run("data", "simulate", "--worms", "1", "--duration", "120", "--stimulate", "--trials", "2", "--out",
+                 str(tmp_path / "o"))
+    assert result.returncode == 2 and "at least 3 trials" in result.stderr and "Traceback" not in result.stderr
+    kept = tmp_path / "o2" / "ground_truth" / "simulated_atlas_q.csv"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("mine")
+    result = run("data", "simulate", "--worms", "1", "--duration", "120", "--stimulate", "--out", str(tmp_path / "o2"))
+    assert result.returncode == 2 and kept.read_text() == "mine"

@@ -104,3 +104,19 @@ def test_a_registered_truth_is_scored_by_wormgnn_graph(tmp_path, monkeypatch):
     assert all(s["positives"] > 0 and 0 <= s["auroc"] <= 1 for w in ava["worms"].values() for s in w.values())
     assert "ava" in render_terminal(result).splitlines()[0]
     assert 'id="relation_auroc"' in graph_report(tmp_path / "graph").read_text()
+
+
+def test_the_simulated_atlas_measures_the_named_pairs_it_tested():
+    from wormgnn.relations.truths import SimulatedAtlasTruth
+
+    q = np.array([[np.nan, 0.01, 0.5], [0.2, np.nan, np.nan], [0.03, 0.9, np.nan]])
+    response = np.array([[np.nan, 0.4, -0.1], [0.05, np.nan, np.nan], [-0.3, 0.0, np.nan]])
+    truth = SimulatedAtlasTruth({"names": ["AVAL", "AVAR", "RIML"], "q": q, "response": response})
+    pairs = truth.among(0, ["RIML", None, "AVAL", "XYZ"])
+    # rows stimulated, columns responding, in the worm's order; unnamed and unknown neurons are not measured
+    assert pairs.measured.tolist() == [[False, False, True, False], [False] * 4, [True, False, False, False],
+                                       [False] * 4]
+    assert pairs.positive[0, 2] and pairs.positive[2, 0] is np.False_
+    assert pairs.amplitude[0, 2] == pytest.approx(0.3) and pairs.absent == ["XYZ"] and pairs.neurons == 2
+    assert truth.by_name and truths_for([], [np.zeros((2, 2))], simulated_atlas={"names": ["AVAL"], "q": q[:1, :1],
+                                        "response": response[:1, :1]})[0][1].key == "simulated_atlas"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from wormgnn.errors import WormGnnError
@@ -72,19 +73,39 @@ def data_simulate(
     worms: int = typer.Option(5, "--worms", help="Number of worms."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same worms."),
     duration: float = typer.Option(1080.0, "--duration", help="Seconds per worm."),
+    stimulate: bool = typer.Option(False, "--stimulate", help="Also run the signal propagation atlas "
+                                   "experiment on the worms (each named neuron stimulated in repeated trials)."),
+    trials: int = typer.Option(100, "--trials", help="--stimulate: trials per named neuron and worm."),
     overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
 ) -> None:
-    """Simulated worms on the real wiring diagram; ground-truth couplings under OUT/ground_truth/."""
+    """Simulated worms on the real wiring diagram; ground-truth couplings (and, with --stimulate,
+    the simulated atlas: q-values and responses by name) under OUT/ground_truth/."""
     from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import SimulationConfig, simulate
-    from wormgnn.sim.io import write_ground_truth
+    from wormgnn.sim import SimulationConfig
+    from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
+    from wormgnn.sim.io import write_ground_truth, write_matrix_csv
+    from wormgnn.sim.simulator import simulated_worms
+    from wormgnn.sources import SIMULATED_ATLAS_FILES
 
     SimulationConfig(worms=worms, seed=seed, duration_s=duration).validate()
+    if stimulate and trials < 3:
+        raise WormGnnError(f"--trials {trials}: a response needs at least 3 trials to be tested")
     writable_dir(out)
-    recordings, truths = simulate(worms=worms, seed=seed, duration_s=duration)
-    targets = [out / f"{r.worm_id}.nwb" for r in recordings]
-    refuse_overwrite(targets, overwrite)
-    for rec, truth, target in zip(recordings, truths, targets, strict=True):
-        write_nwb(rec, target, extra_description="Simulated by wormgnn.sim.")
-        write_ground_truth(rec, truth, out / "ground_truth" / f"{rec.worm_id}.csv")
-    typer.echo(f"wrote {len(recordings)} worms to {out} (ground truth in {out / 'ground_truth'})")
+    made = simulated_worms(worms=worms, seed=seed, duration_s=duration)
+    targets = [out / f"{w.recording.worm_id}.nwb" for w in made]
+    atlas_files = [out / "ground_truth" / name for name in SIMULATED_ATLAS_FILES] if stimulate else []
+    refuse_overwrite(targets + atlas_files, overwrite)
+    try:
+        atlas = simulated_atlas(made, StimulationProtocol(trials=trials), seed=seed) if stimulate else None
+    except ValueError as exc:
+        raise WormGnnError(f"--stimulate: {exc}") from None
+    for worm, target in zip(made, targets, strict=True):
+        write_nwb(worm.recording, target, extra_description="Simulated by wormgnn.sim.")
+        write_ground_truth(worm.recording, worm.truth, out / "ground_truth" / f"{worm.recording.worm_id}.csv")
+    if atlas is not None:
+        for path, key in zip(atlas_files, ("q", "response"), strict=True):
+            write_matrix_csv(atlas[key], atlas["names"], path)
+        tested = np.isfinite(atlas["q"])
+        typer.echo(f"simulated atlas: {int(tested.sum())} ordered pairs of named neurons tested, "
+                   f"{int((atlas['q'][tested] < 0.05).sum())} responding (q < 0.05)")
+    typer.echo(f"wrote {len(made)} worms to {out} (ground truth in {out / 'ground_truth'})")

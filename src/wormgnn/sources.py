@@ -44,18 +44,52 @@ def dataset_name(source: str) -> str:
     return "sim" if source.startswith(SIM_PREFIX) else Path(source).stem
 
 
-@lru_cache(maxsize=2)
-def simulated(source: str) -> tuple[tuple[Recording, ...], tuple[np.ndarray, ...]]:
-    """Recordings and true couplings of 'sim:worms=5,seed=0', simulated once per process."""
-    from wormgnn.sim import simulate
-
+def _sim_params(source: str) -> tuple[int, int]:
     try:
         params = dict(item.split("=") for item in source[len(SIM_PREFIX):].split(","))
-        worms, seed = int(params["worms"]), int(params["seed"])
+        return int(params["worms"]), int(params["seed"])
     except (KeyError, ValueError):
         raise WormGnnError(f"{source}: not a simulator spec (expected {sim_source(5, 0)})") from None
-    recordings, truths = simulate(worms=worms, seed=seed)
-    return tuple(recordings), tuple(truths)
+
+
+@lru_cache(maxsize=2)
+def simulated_worms_of(source: str) -> tuple:
+    """The simulated worms of 'sim:worms=5,seed=0' with their networks, simulated once per process."""
+    from wormgnn.sim.simulator import simulated_worms
+
+    worms, seed = _sim_params(source)
+    return tuple(simulated_worms(worms=worms, seed=seed))
+
+
+def simulated(source: str) -> tuple[tuple[Recording, ...], tuple[np.ndarray, ...]]:
+    """Recordings and true couplings of 'sim:worms=5,seed=0'."""
+    worms = simulated_worms_of(source)
+    return tuple(w.recording for w in worms), tuple(w.truth for w in worms)
+
+
+SIMULATED_ATLAS_FILES = ("simulated_atlas_q.csv", "simulated_atlas_response.csv")
+"""Beside simulated worms' files (``ground_truth/``): the atlas experiment run on them."""
+
+
+@lru_cache(maxsize=2)
+def simulated_atlas_of(source: Source) -> dict | None:
+    """The atlas experiment on a source's simulated worms (``sim.atlas``): run for a simulator
+    spec, read from ``ground_truth/`` for files that ``data simulate --stimulate`` wrote; None
+    for real data (and for several datasets at once)."""
+    from wormgnn.sim.io import read_matrix_csv
+
+    if isinstance(source, tuple):
+        return None
+    if source.startswith(SIM_PREFIX):
+        from wormgnn.sim.atlas import simulated_atlas
+
+        return simulated_atlas(list(simulated_worms_of(source)), seed=_sim_params(source)[1])
+    folder = (Path(source) if Path(source).is_dir() else Path(source).parent) / "ground_truth"
+    paths = [folder / name for name in SIMULATED_ATLAS_FILES]
+    if not all(p.exists() for p in paths):
+        return None
+    (names, q), (_, response) = (read_matrix_csv(p) for p in paths)
+    return {"names": names, "q": q.astype(np.float64), "response": response.astype(np.float64)}
 
 
 @lru_cache(maxsize=4)

@@ -106,7 +106,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     from wormgnn.models.base import RELATION_INFERRING, model_entry
     from wormgnn.profiles import get_profile
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
-    from wormgnn.sources import load_dataset, true_couplings
+    from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
     from wormgnn.tasks import get_task
 
     out = Path(out)
@@ -116,7 +116,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
     recordings = list(load_dataset(source, rate, min_confidence))
     couplings = true_couplings(source, recordings)
-    truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain)  # a bad atlas stops before training
+    truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain,  # a bad atlas stops before training
+                               simulated_atlas_of(source) if any(c is not None for c in couplings) else None)
     measure = YARDSTICKS_ONLY if alone else choose_measure(get_task(task).per_neuron, True, measure)  # before training
     per_worm, names, rows, log = (_yardstick_readings(recordings, neurons) if alone else _train_and_read(
         recordings, out, source, neurons, profile_name, seed, device, task, model_name, measure))

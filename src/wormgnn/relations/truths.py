@@ -139,6 +139,43 @@ class AtlasTruth(Truth):
                 "citation": CITATION, "positive": "q < 0.05 among measured ordered pairs of identified neurons"}
 
 
+class SimulatedAtlasTruth(AtlasTruth):
+    """The atlas experiment run on simulated worms (``sim.atlas``): a pair is positive where
+    stimulating i moved j (q < 0.05), pooled by name over the worms, as the atlas pools animals.
+    A truth of the atlas's kind (responses, indirect paths included) to choose readings on."""
+
+    key = "simulated_atlas"
+    label = "simulated atlas (stimulation in the simulator)"
+
+    def __init__(self, atlas: dict):
+        self.names = list(atlas["names"])
+        self.q, self.response = atlas["q"], atlas["response"]
+        self.index = {n: i for i, n in enumerate(self.names)}
+
+    def _sub(self, names: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        known = np.array([n in self.index for n in names], dtype=bool)
+        rows = np.array([self.index.get(n, 0) for n in names], dtype=int)
+        keep = np.outer(known, known) & off_diagonal(len(names))
+        return known, np.where(keep, self.q[np.ix_(rows, rows)], np.nan), np.where(
+            keep, self.response[np.ix_(rows, rows)], np.nan)
+
+    def among(self, worm, names):
+        known, q, response = self._sub(names)
+        measured = np.isfinite(q)
+        positive = measured & (np.nan_to_num(q, nan=1.0) < 0.05)
+        return PairTruth(measured, positive, np.abs(response), int(known.sum()),
+                         [n for n, k in zip(names, known, strict=True) if n and not k])
+
+    def panel(self, worm, names):
+        _, q, _ = self._sub(names)
+        return (-np.log10(np.clip(q, 1e-6, 1)), "simulated atlas, grey: not tested",
+                "−log10 q (i stimulated, j responds)")
+
+    def describe(self) -> dict:
+        return {"label": self.label, "positive": "q < 0.05 among tested ordered pairs of named neurons",
+                "pairs_tested": int(np.isfinite(self.q).sum())}
+
+
 TruthSource = Callable[[list, list[np.ndarray | None]], "Truth | None"]
 """(recordings, their known couplings) → a truth for them, or None where it does not apply."""
 TRUTH_SOURCES: list[TruthSource] = []
@@ -151,18 +188,20 @@ def register_truth(source: TruthSource) -> TruthSource:
 
 
 def truths_for(recordings: list, couplings: list[np.ndarray | None], atlas_path: str | None = None,
-               atlas_strain: str = "wt") -> tuple[list[Truth], list[str]]:
+               atlas_strain: str = "wt", simulated_atlas: dict | None = None) -> tuple[list[Truth], list[str]]:
     """The truths a data source is scored against, and notes on those left out: the wiring
-    diagram always; registered truths that apply; simulated worms their true coupling; real
-    worms the atlas, when it is installed or given (an explicit path must be a valid atlas).
-    The page draws the last."""
+    diagram always; registered truths that apply; simulated worms their atlas experiment (when
+    run) and their true coupling; real worms the atlas, when it is installed or given (an
+    explicit path must be a valid atlas). The page draws the last."""
     from wormgnn.relations.atlas import INSTALL_HINT, installed_atlas_file, load_atlas
 
     truths: list[Truth] = [WiringDiagram()]
     truths += [t for t in (source(recordings, couplings) for source in TRUTH_SOURCES) if t is not None]
     if any(c is not None for c in couplings):
-        return truths + [TrueCoupling(couplings)], [
-            "simulated worms are scored against their true coupling, not the atlas"]
+        stimulated = [SimulatedAtlasTruth(simulated_atlas)] if simulated_atlas is not None else []
+        return truths + stimulated + [TrueCoupling(couplings)], [
+            "simulated worms are scored against their true coupling" + (
+                " and their simulated atlas" if stimulated else "") + ", not the atlas"]
     if atlas_path is None and installed_atlas_file() is None:
         return truths, [f"no atlas scoring: the signal propagation atlas is not installed; {INSTALL_HINT}"]
     return truths + [AtlasTruth(load_atlas(atlas_path, atlas_strain))], []

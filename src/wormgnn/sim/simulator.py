@@ -97,8 +97,57 @@ def _drive(labels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return drive
 
 
-def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndarray,
-                   names: tuple[str, ...], rng: np.random.Generator):
+@dataclass
+class WormNetwork:
+    """One simulated worm's rate network over all 302 neurons: everything its dynamics are made
+    of, so that it can be run again from any moment, e.g. with a neuron stimulated (``sim.atlas``)."""
+
+    coupling: np.ndarray
+    """(302, 302): i acts on j."""
+    drive: np.ndarray
+    """(frames, 302): the motor program's input."""
+    bias: np.ndarray
+    tau: np.ndarray
+    fps: float
+    calcium_tau_s: float
+    process_noise: float
+
+    def run(self, start: int, noise: np.ndarray, state: np.ndarray, rate: np.ndarray, calcium: np.ndarray,
+            extra: np.ndarray | None = None) -> np.ndarray:
+        """Calcium over ``len(noise)`` frames from frame ``start`` (``noise`` (frames, …, 302);
+        leading batch axes run side by side), from the given state, rate and calcium, which it
+        updates in place; ``extra`` (frames, …, 302) is added to every neuron's input."""
+        dt = 1.0 / self.fps
+        ca_decay = dt / self.calcium_tau_s
+        out = np.empty(noise.shape)
+        for k in range(len(noise)):
+            total = rate @ self.coupling + self.drive[start + k] + self.bias
+            if extra is not None:
+                total = total + extra[k]
+            state += dt / self.tau * (-state + total) + noise[k]
+            rate[...] = np.tanh(state)  # graded, signed: C. elegans neurons mostly do not spike
+            calcium += ca_decay * (rate - calcium)
+            out[k] = calcium
+        return out
+
+
+@dataclass
+class SimulatedWorm:
+    """A simulated recording with what made it: its true coupling among the recorded neurons,
+    its network, the process noise it ran on, which of the 302 neurons were recorded (in the
+    recording's order) and their indicator gains."""
+
+    recording: Recording
+    truth: np.ndarray
+    network: WormNetwork
+    noise: np.ndarray
+    recorded: list[int]
+    gain: np.ndarray
+
+
+def _network(cfg: SimulationConfig, chem: np.ndarray, gap: np.ndarray, names: tuple[str, ...],
+             rng: np.random.Generator) -> tuple[WormNetwork, np.ndarray]:
+    """A worm's network and motor program (its labels), drawn in a fixed order from ``rng``."""
     fps = cfg.fps * rng.uniform(0.96, 1.06)
     frames = int(round(cfg.duration_s * fps))
     labels = motor_program(frames, rng)
@@ -112,19 +161,15 @@ def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndar
     drive = _drive(labels, names) * rng.uniform(0.8, 1.2, size=n)
     bias = rng.normal(-0.2, 0.2, size=n)
     tau = rng.uniform(0.8, 1.6, size=n)  # seconds
-    dt = 1.0 / fps
-    rate = np.zeros(n)
-    state = np.zeros(n)
-    calcium = np.zeros(n)
-    ca_decay = dt / cfg.calcium_tau_s
-    out = np.empty((frames, n))
-    noise = rng.normal(0.0, cfg.process_noise * np.sqrt(dt), size=(frames, n))
-    for t in range(frames):
-        total = rate @ coupling + drive[t] + bias
-        state += dt / tau * (-state + total) + noise[t]
-        rate = np.tanh(state)  # graded, signed: C. elegans neurons mostly do not spike
-        calcium += ca_decay * (rate - calcium)
-        out[t] = calcium
+    return WormNetwork(coupling, drive, bias, tau, fps, cfg.calcium_tau_s, cfg.process_noise), labels
+
+
+def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndarray,
+                   names: tuple[str, ...], rng: np.random.Generator):
+    network, labels = _network(cfg, chem, gap, names, rng)
+    fps, frames, n = network.fps, labels.shape[0], len(names)
+    noise = rng.normal(0.0, cfg.process_noise * np.sqrt(1.0 / fps), size=(frames, n))
+    out = network.run(0, noise, np.zeros(n), np.zeros(n), np.zeros(n))
     # which neurons this worm's recording caught, and which of them were identified
     pool = _head_pool(names)
     core = [c for c in CORE if c in names]
@@ -148,21 +193,22 @@ def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndar
         worm_id=f"sim_s{cfg.seed}_worm{k + 1}", source=f"wormgnn.sim(seed={cfg.seed})",
         labels=annotate(labels, rng), state_names=KATO_STATES,
     )
-    truth = coupling[np.ix_(index, index)].astype(np.float32)
-    return recording, truth
+    truth = network.coupling[np.ix_(index, index)].astype(np.float32)
+    return SimulatedWorm(recording, truth, network, noise, index, gain)
+
+
+def simulated_worms(worms: int = 5, seed: int = 0, duration_s: float = 1080.0, fps: float = 2.9,
+                    **overrides) -> list[SimulatedWorm]:
+    """Simulated worms with their networks (``simulate`` keeps only recordings and couplings)."""
+    cfg = SimulationConfig(worms=worms, seed=seed, duration_s=duration_s, fps=fps, **overrides)
+    cfg.validate()
+    chem, gap, names = _signed_coupling(np.random.default_rng(2019), cfg.min_synapses)
+    return [_simulate_worm(cfg, k, chem, gap, names, np.random.default_rng([seed, k])) for k in range(worms)]
 
 
 def simulate(worms: int = 5, seed: int = 0, duration_s: float = 1080.0, fps: float = 2.9,
              **overrides) -> tuple[list[Recording], list[np.ndarray]]:
     """Simulated worms and, per worm, the true coupling ``J[i, j]`` (i acts on j) among its
     recorded neurons, in the recording's neuron order."""
-    cfg = SimulationConfig(worms=worms, seed=seed, duration_s=duration_s, fps=fps, **overrides)
-    cfg.validate()
-    chem, gap, names = _signed_coupling(np.random.default_rng(2019), cfg.min_synapses)
-    recordings, truths = [], []
-    for k in range(worms):
-        rng = np.random.default_rng([seed, k])
-        rec, truth = _simulate_worm(cfg, k, chem, gap, names, rng)
-        recordings.append(rec)
-        truths.append(truth)
-    return recordings, truths
+    made = simulated_worms(worms, seed, duration_s, fps, **overrides)
+    return [w.recording for w in made], [w.truth for w in made]
