@@ -76,3 +76,15 @@ def test_stimulating_a_linear_model_reaches_neurons_through_others():
     x = np.random.default_rng(0).normal(size=(500, 4))
     assert set(reference_relations(x, fps=2.0)) == {"correlation", "partial correlation (LW)",
                                                      "derivative correlation", "granger", "linear model stimulated"}
+
+
+def test_removing_principal_components_takes_out_a_shared_drive():
+    from wormgnn.relations.estimators import abs_correlation, without_components
+
+    rng = np.random.default_rng(0)
+    drive = rng.normal(size=(2000, 1))
+    x = drive @ rng.uniform(1, 2, size=(1, 6)) + 0.3 * rng.normal(size=(2000, 6))
+    before, after = abs_correlation(x), abs_correlation(without_components(x, 1))
+    off = ~np.eye(6, dtype=bool)
+    assert before[off].min() > 0.8 and after[off].max() < before[off].min()
+    np.testing.assert_allclose(without_components(x, 6), 0, atol=1e-9)

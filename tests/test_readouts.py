@@ -86,3 +86,13 @@ def test_pulse_finds_the_ring_of_a_trained_model():
     truth = chain_coupling()[np.ix_(order, order)] > 0
     off = ~np.eye(6, dtype=bool)
     assert auroc(strength[off], truth[off]) > 0.9 and (strength >= 0).all()
+
+
+def test_a_worm_of_many_neurons_is_read_over_fewer_windows():
+    from wormgnn.relations.readouts import MIN_READ_WINDOWS, READ_PAIR_WINDOWS, READ_WINDOWS, read_windows
+
+    assert read_windows(22) == read_windows(48) == READ_WINDOWS  # Kato's worms: as before
+    counts = [read_windows(n) for n in range(10, 400, 7)]
+    assert counts == sorted(counts, reverse=True) and min(counts) == MIN_READ_WINDOWS
+    assert all(read_windows(n) * n * n <= READ_PAIR_WINDOWS for n in range(49, 130))
+    assert read_windows(100, limit=16) == 16

@@ -16,3 +16,14 @@ def test_script_scores_short_simulated_worms(tmp_path):
     assert {"correlation", "granger", "lagged correlation 3", "partial correlation", "granger | state"} <= set(scores)
     assert all(0.0 <= s["min"] <= s["mean"] <= s["max"] <= 1.0 for s in scores.values())
     assert "seed 0  correlation" in result.stdout
+
+
+def test_script_scores_against_the_simulated_atlas(tmp_path):
+    out = tmp_path / "a.json"
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "2", "--duration", "150",
+                             "--against", "simulated-atlas"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(out.read_text())["seeds"]["2"]
+    assert {"correlation", "correlation | 2 PCs", "derivative correlation | 1 PCs"} <= set(scores)
+    assert all(s["pairs"] > s["positives"] > 0 and 0 <= s["auroc"] <= 1 for s in scores.values())
+    assert scores["correlation"]["delta_vs_corr"] == 0 and "delta_ci" in scores["granger"]

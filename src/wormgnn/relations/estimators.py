@@ -88,15 +88,29 @@ def without_state_means(traces: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return residual
 
 
-def extended_estimates(traces: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+def without_components(traces: np.ndarray, k: int) -> np.ndarray:
+    """Traces less their first ``k`` principal components: a low-rank shared drive taken out
+    without knowing the states."""
+    x = traces.astype(np.float64) - traces.mean(0)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    return x - (u[:, :k] * s[:k]) @ vt[:k]
+
+
+def extended_estimates(traces: np.ndarray, labels: np.ndarray, fps: float = 1.0) -> dict[str, np.ndarray]:
     """Every estimator on one worm's traces (T, N): the yardsticks, lagged correlations at
-    lags 1–3, partial correlation, and the yardsticks after removing the state means."""
-    out = dict(reference_relations(traces))
+    lags 1–3, partial correlation, the yardsticks after removing the state means, and
+    |correlation| of the traces and of their changes after removing 1, 2, 3 or 5 principal
+    components."""
+    out = dict(reference_relations(traces, fps))
     for lag in (1, 2, 3):
         out[f"lagged correlation {lag}"] = lagged_correlation(traces, lag)
     out["partial correlation"] = partial_correlation(traces)
-    for name, value in reference_relations(without_state_means(traces, labels)).items():
+    for name, value in reference_relations(without_state_means(traces, labels), fps).items():
         out[f"{name} | state"] = value
+    for k in (1, 2, 3, 5):
+        rest = without_components(traces, k)
+        out[f"correlation | {k} PCs"] = abs_correlation(rest)
+        out[f"derivative correlation | {k} PCs"] = abs_correlation(np.diff(rest, axis=0))
     return out
 
 
