@@ -9,7 +9,10 @@ frame-to-frame changes), the lag-1 autocorrelation of those changes (positive: s
 whose recent trend continues; negative: changes dominated by frame-to-frame noise, which a
 forecaster should damp rather than extrapolate), the lag-1 autocorrelation of the traces, and
 where reversals are annotated their share of frames and the mean of the AVA pair inside
-reversals minus outside. Prints a row per dataset (mean over worms); trains nothing.
+reversals minus outside. Where velocity is measured: its SD per worm and each neuron's
+correlation with it, and the names that follow it with opposite signs in different worms
+(|r| > 0.2 both ways), which no decoder shared by the worms can read. Prints a row per
+dataset (mean over worms); trains nothing.
 """
 
 from __future__ import annotations
@@ -51,7 +54,23 @@ def worm_contrast(recording: Recording, names: list[str]) -> dict:
         if ava:
             level = traces[:, ava].mean(1)
             out["ava_in_minus_out"] = float(level[labels == 1].mean() - level[labels == 0].mean())
+    if "velocity" in recording.behavior:
+        velocity = recording.behavior["velocity"]
+        out["velocity_sd"] = float(np.std(velocity))
+        out["velocity_r"] = {n: float(np.corrcoef(traces[:, k], velocity)[0, 1]) for k, n in enumerate(names)}
     return out
+
+
+def sign_flips(worms: list[dict], threshold: float = 0.2) -> dict[str, list[float]]:
+    """Names whose correlation with velocity exceeds ``threshold`` in one worm and falls below
+    ``-threshold`` in another: their r in every worm that measured velocity."""
+    measured = [w["velocity_r"] for w in worms if "velocity_r" in w]
+    flips = {}
+    for name in measured[0] if measured else []:
+        r = [m[name] for m in measured]
+        if max(r) > threshold and min(r) < -threshold:
+            flips[name] = r
+    return flips
 
 
 def contrast(data: list[str], rate: float = 0.0) -> dict:
@@ -65,7 +84,8 @@ def contrast(data: list[str], rate: float = 0.0) -> dict:
         mine = [w for w in worms if w["dataset"] == name]
         keys = [k for k in mine[0] if isinstance(mine[0][k], float) and k != "fps"]
         datasets[name] = {"worms": len(mine), **{k: float(np.mean([w[k] for w in mine if k in w])) for k in keys}}
-    return {"names": names, "rate_hz": round(float(recordings[0].fps), 4), "datasets": datasets, "worms": worms}
+    return {"names": names, "rate_hz": round(float(recordings[0].fps), 4), "datasets": datasets, "worms": worms,
+            "velocity_sign_flips": sign_flips(worms)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in result["datasets"].items():
         print(f"{name:<14} " + "  ".join(f"{k} {v:.3f}" for k, v in row.items() if k != "worms")
               + f"  ({row['worms']} worms)")
+    sds = [w["velocity_sd"] for w in result["worms"] if "velocity_sd" in w]
+    if sds:
+        print(f"velocity SD per worm: {min(sds):.3f}–{max(sds):.3f}; names following velocity with opposite "
+              "signs in different worms: " + (", ".join(f"{n} ({min(r):+.2f} … {max(r):+.2f})"
+                                                        for n, r in result["velocity_sign_flips"].items()) or "none"))
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1))
     return 0

@@ -47,3 +47,19 @@ def test_two_datasets_give_a_row_each(tmp_path, capsys):
 def test_missing_data_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["--data", str(tmp_path / "nothing.mat")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_name_that_follows_velocity_with_opposite_signs_is_named():
+    from lab_contrast import sign_flips
+
+    rng = np.random.default_rng(1)
+    worms = []
+    for sign in (1.0, -1.0):
+        velocity = rng.normal(size=3000)
+        traces = np.stack([sign * velocity + 0.5 * rng.normal(size=3000), velocity + 0.5 * rng.normal(size=3000),
+                           rng.normal(size=3000)], axis=1)
+        rec = Recording(traces, ["OLQDL", "AVBL", "RID"], 1.7, f"w{sign}", behavior={"velocity": velocity})
+        worms.append(worm_contrast(rec, ["OLQDL", "AVBL", "RID"]))
+    assert worms[0]["velocity_sd"] > 0.9 and worms[0]["velocity_r"]["OLQDL"] > 0.8
+    flips = sign_flips(worms)
+    assert list(flips) == ["OLQDL"] and flips["OLQDL"][0] > 0.8 > -0.8 > flips["OLQDL"][1]
