@@ -37,11 +37,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seeds", default="0,1", help="simulation seeds, comma-separated")
     parser.add_argument("--duration", type=float, default=1080.0, help="seconds per simulated worm")
     parser.add_argument("--against", choices=("coupling", "simulated-atlas"), default="coupling")
+    parser.add_argument("--trials", type=int, default=100, help="simulated atlas: trials per named neuron and worm")
     args = parser.parse_args(argv)
     report = {"duration_s": args.duration, "against": args.against, "seeds": {}}
     for seed in (int(s) for s in args.seeds.split(",")):
         if args.against == "simulated-atlas":
-            report["seeds"][seed] = against_simulated_atlas(seed, args.duration)
+            report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials)
             for name, s in report["seeds"][seed].items():
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
@@ -64,17 +65,17 @@ def main(argv: list[str] | None = None) -> dict:
     return report
 
 
-def against_simulated_atlas(seed: int, duration: float) -> dict:
+def against_simulated_atlas(seed: int, duration: float, trials: int = 100) -> dict:
     """Every estimator per worm on its named neurons, pooled by name, scored on the pooled
     pairs against the simulated atlas of the same worms."""
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
     from wormgnn.relations.scoring import by_name
     from wormgnn.relations.truths import SimulatedAtlasTruth
-    from wormgnn.sim.atlas import simulated_atlas
+    from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
     from wormgnn.sim.simulator import simulated_worms
 
     worms = simulated_worms(worms=5, seed=seed, duration_s=duration)
-    truth = SimulatedAtlasTruth(simulated_atlas(worms, seed=seed))
+    truth = SimulatedAtlasTruth(simulated_atlas(worms, StimulationProtocol(trials=trials), seed=seed))
     recordings = [w.recording for w in worms]
     per_worm, names = [], []
     for rec, prep in zip(recordings, prepare(recordings, "named"), strict=True):

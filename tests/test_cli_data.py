@@ -86,7 +86,7 @@ def test_simulate_bad_arguments(tmp_path):
 def test_simulate_with_stimulation_writes_a_simulated_atlas_that_graph_scores(tmp_path):
     data, out = tmp_path / "sim", tmp_path / "graph"
     result = run("data", "simulate", "--worms", "2", "--seed", "3", "--duration", "150", "--stimulate", "--trials",
-                 "20", "--out", str(data))
+                 "5", "--out", str(data))
     assert result.returncode == 0, result.stderr
     assert "ordered pairs of named neurons tested" in result.stdout
     from wormgnn.sim.io import read_matrix_csv
