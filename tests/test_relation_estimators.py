@@ -21,7 +21,8 @@ def test_script_scores_short_simulated_worms(tmp_path):
 def test_script_scores_against_the_simulated_atlas(tmp_path):
     out = tmp_path / "a.json"
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "2", "--duration", "150",
-                             "--against", "simulated-atlas", "--trials", "30"], capture_output=True, text=True, timeout=600)
+                             "--against", "simulated-atlas", "--trials", "30"],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     scores = json.loads(out.read_text())["seeds"]["2"]
     assert {"correlation", "correlation | 2 PCs", "derivative correlation | 1 PCs"} <= set(scores)
