@@ -165,12 +165,6 @@ def example(trained: Trained, scores: Scores, ev: Evaluation, relations: bool = 
     return out
 
 
-def run_safely(spec: RunSpec) -> tuple[dict | None, str | None]:
-    """(row, None), or (None, the reason) for a user mistake or a bug: one run must not end a sweep."""
-    ((_, row, error),) = list(run_group_safely([spec]))
-    return row, error
-
-
 def run_group_safely(specs: list[RunSpec]):
     """``execute_group`` that yields (spec, row, None) per run, or (spec, None, the reason) for
     every run it could not finish: one failure must not end a sweep."""
