@@ -75,7 +75,8 @@ def test_bad_input_is_one_line_exit_2(tmp_path, make_input, message):
 def test_simulate_bad_arguments(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("keep me")
-    for args, message in ((["--worms", "0"], "at least 1"), (["--duration", "-1"], "positive")):
+    for args, message in ((["--worms", "0"], "at least 1"), (["--duration", "-1"], "positive"),
+                          (["--trials", "2", "--stimulate"], "at least 3")):
         result = run("data", "simulate", "--out", str(tmp_path / "o"), *args)
         assert result.returncode == 2 and message in result.stderr
     result = run("data", "simulate", "--out", str(blocker / "sub"))
@@ -114,3 +115,16 @@ def test_simulate_refuses_too_few_trials_and_keeps_an_existing_atlas(tmp_path):
     kept.write_text("mine")
     result = run("data", "simulate", "--worms", "1", "--duration", "120", "--stimulate", "--out", str(tmp_path / "o2"))
     assert result.returncode == 2 and kept.read_text() == "mine"
+
+
+def test_simulate_calibrated_writes_the_worms_matched_to_real_recordings(tmp_path):
+    from wormgnn.sim import simulate
+    from wormgnn.sim.calibration import KATO_MATCHED
+
+    result = run("data", "simulate", "--worms", "1", "--seed", "2", "--duration", "300", "--calibrated",
+                 "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    written = load(tmp_path)[0]
+    expected = simulate(worms=1, seed=2, duration_s=300, **KATO_MATCHED)[0][0]
+    np.testing.assert_allclose(written.traces, expected.traces, atol=1e-6)
+    assert not np.allclose(written.traces, simulate(worms=1, seed=2, duration_s=300)[0][0].traces, atol=1e-3)

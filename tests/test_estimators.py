@@ -75,7 +75,8 @@ def test_stimulating_a_linear_model_reaches_neurons_through_others():
     assert np.all(np.isfinite(grows))
     x = np.random.default_rng(0).normal(size=(500, 4))
     assert set(reference_relations(x, fps=2.0)) == {"correlation", "partial correlation (LW)",
-                                                     "derivative correlation", "granger", "linear model stimulated"}
+                                                     "derivative correlation", "granger", "linear model stimulated",
+                                                     "partial correlation (LW), drift removed"}
 
 
 def test_removing_principal_components_takes_out_a_shared_drive():
@@ -88,3 +89,18 @@ def test_removing_principal_components_takes_out_a_shared_drive():
     off = ~np.eye(6, dtype=bool)
     assert before[off].min() > 0.8 and after[off].max() < before[off].min()
     np.testing.assert_allclose(without_components(x, 6), 0, atol=1e-9)
+
+
+def test_removing_slow_drift_keeps_fast_coupling_and_drops_chance_correlation():
+    from wormgnn.relations.estimators import abs_correlation, without_slow_drift
+
+    rng = np.random.default_rng(1)
+    frames, fps = 3000, 3.0
+    t = np.arange(frames) / fps
+    fast = rng.normal(size=frames)
+    coupled = np.c_[fast, fast + 0.5 * rng.normal(size=frames)]  # 0 and 1 share fast activity
+    drift = 3 * np.sin(2 * np.pi * t[:, None] / np.array([500.0, 700.0, 600.0]))  # slow, unrelated
+    x = np.c_[coupled, rng.normal(size=frames)] + drift
+    before, after = abs_correlation(x), abs_correlation(without_slow_drift(x, fps, 60.0))
+    assert before[0, 2] > 0.3 and after[0, 2] < 0.1  # chance correlation of two drifts, gone
+    assert after[0, 1] > 0.8 > before[0, 1]

@@ -21,10 +21,14 @@ def test_script_scores_short_simulated_worms(tmp_path):
 def test_script_scores_against_the_simulated_atlas(tmp_path):
     out = tmp_path / "a.json"
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "2", "--duration", "150",
-                             "--against", "simulated-atlas", "--trials", "30"],
+                             "--against", "simulated-atlas", "--trials", "30", "--simulator", "calibrated"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    scores = json.loads(out.read_text())["seeds"]["2"]
-    assert {"correlation", "correlation | 2 PCs", "derivative correlation | 1 PCs"} <= set(scores)
+    report = json.loads(out.read_text())
+    scores = report["seeds"]["2"]
+    assert report["simulator"]["broad_drive"] > 0
+    assert {"correlation", "correlation | 2 PCs", "derivative correlation | 1 PCs", "correlation, drift removed",
+            "partial correlation (LW), drift removed"} <= set(scores)
+    assert report["over_seeds"]["granger"]["seeds"] == 1
     assert all(s["pairs"] > s["positives"] > 0 and 0 <= s["auroc"] <= 1 for s in scores.values())
     assert scores["correlation"]["delta_vs_corr"] == 0 and "delta_ci" in scores["granger"]

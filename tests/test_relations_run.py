@@ -17,7 +17,7 @@ def test_graph_cli_end_to_end(tmp_path):
     summary = json.loads((out / "graph.json").read_text())
     assert len(summary["worms"]) == 2 and set(summary["truths"]) == {"connectome", "ground_truth"}
     readings = {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger", "partial correlation (LW)",
-                "derivative correlation", "linear model stimulated"}
+                "derivative correlation", "linear model stimulated", "partial correlation (LW), drift removed"}
     readings |= {f"{r} (consensus)" for r in readings}
     assert set(summary["readings"]) == readings | {"anatomy"}
     assert summary["readings"]["gnn pulse"] == "model" and summary["readings"]["granger"] == "yardstick"

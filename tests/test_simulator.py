@@ -79,7 +79,20 @@ def test_deterministic_per_seed():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"worms": 0}, "at least 1"), ({"duration_s": -5}, "positive"), ({"duration_s": 5}, "under 64"),
+    ({"broad_drive": -1.0}, "0 or more"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(WormGnnError, match=message):
         simulate(**kwargs)
+
+
+def test_broad_drive_spreads_the_motor_program_over_the_head_and_leaves_the_wiring_alone():
+    from wormgnn.sim.calibration import dataset_statistics
+
+    core_only, core_truth = simulate(worms=2, seed=4, duration_s=300)
+    broad, broad_truth = simulate(worms=2, seed=4, duration_s=300, broad_drive=0.9)
+    narrow, wide = dataset_statistics(core_only), dataset_statistics(broad)
+    assert wide["pc1"] > narrow["pc1"] + 0.08 and wide["median_abs_corr"] > 2 * narrow["median_abs_corr"]
+    assert wide["participation"] < narrow["participation"] / 2
+    assert core_only[0].neuron_names == broad[0].neuron_names  # same worms, same recorded neurons
+    np.testing.assert_array_equal(core_truth[1], broad_truth[1])

@@ -76,6 +76,8 @@ def data_simulate(
     stimulate: bool = typer.Option(False, "--stimulate", help="Also run the signal propagation atlas "
                                    "experiment on the worms (each named neuron stimulated in repeated trials)."),
     trials: int = typer.Option(100, "--trials", help="--stimulate: trials per named neuron and worm."),
+    calibrated: bool = typer.Option(False, "--calibrated", help="Worms whose shared dynamics, slow drift and "
+                                    "noise match Kato et al.'s recordings (docs/relations.md)."),
     overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
 ) -> None:
     """Simulated worms on the real wiring diagram; ground-truth couplings (and, with --stimulate,
@@ -83,15 +85,17 @@ def data_simulate(
     from wormgnn.data.nwb import write_nwb
     from wormgnn.sim import SimulationConfig
     from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
+    from wormgnn.sim.calibration import KATO_MATCHED
     from wormgnn.sim.io import write_ground_truth, write_matrix_csv
     from wormgnn.sim.simulator import simulated_worms
     from wormgnn.sources import SIMULATED_ATLAS_FILES
 
-    SimulationConfig(worms=worms, seed=seed, duration_s=duration).validate()
+    settings = KATO_MATCHED if calibrated else {}
+    SimulationConfig(worms=worms, seed=seed, duration_s=duration, **settings).validate()
     if stimulate and trials < 3:
         raise WormGnnError(f"--trials {trials}: a response needs at least 3 trials to be tested")
     writable_dir(out)
-    made = simulated_worms(worms=worms, seed=seed, duration_s=duration)
+    made = simulated_worms(worms=worms, seed=seed, duration_s=duration, **settings)
     targets = [out / f"{w.recording.worm_id}.nwb" for w in made]
     atlas_files = [out / "ground_truth" / name for name in SIMULATED_ATLAS_FILES] if stimulate else []
     refuse_overwrite(targets + atlas_files, overwrite)

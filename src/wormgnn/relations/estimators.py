@@ -8,15 +8,20 @@ import numpy as np
 from wormgnn.connectome import load_connectome
 from wormgnn.windows import zscore
 
+DRIFT_FREE_PARTIAL = "partial correlation (LW), drift removed"
+
 
 def reference_relations(traces: np.ndarray, fps: float = 1.0, ridge: float = 10.0) -> dict[str, np.ndarray]:
     """The yardsticks ``wormgnn graph`` scores beside every reading, from z-scored traces
     (T, N): |correlation|, |Ledoit–Wolf partial correlation|, |correlation of the changes|,
     ridge Granger ``x(t+1) − x(t) = x(t)·A`` (|A[i, j]|: i acts on j), and that linear model
-    stimulated in silico over 10 s (``fps`` frames a second), as the atlas stimulates."""
+    stimulated in silico over 10 s (``fps`` frames a second), as the atlas stimulates, and
+    Ledoit–Wolf partial correlation of the traces less each neuron's slow drift (chosen on
+    simulated atlases of worms matched to real recordings, docs/relations.md)."""
     x = traces.astype(np.float64)
     coef = granger_coefficients(x, ridge)
     return {"correlation": abs_correlation(x), "partial correlation (LW)": ledoit_wolf_partial(x),
+            DRIFT_FREE_PARTIAL: ledoit_wolf_partial(without_slow_drift(x, fps)),
             "derivative correlation": abs_correlation(np.diff(x, axis=0)), "granger": np.abs(coef),
             "linear model stimulated": stimulated_response(np.eye(x.shape[1]) + coef, max(int(round(10 * fps)), 1))}
 
@@ -96,9 +101,19 @@ def without_components(traces: np.ndarray, k: int) -> np.ndarray:
     return x - (u[:, :k] * s[:k]) @ vt[:k]
 
 
+def without_slow_drift(traces: np.ndarray, fps: float, window_s: float = 60.0) -> np.ndarray:
+    """Traces less each neuron's running mean over ``window_s`` seconds: slow drift (bleaching
+    residue, slow modulation) correlates unrelated neurons by chance in a recording of minutes."""
+    from scipy.ndimage import uniform_filter1d
+
+    x = traces.astype(np.float64)
+    return x - uniform_filter1d(x, size=max(int(round(window_s * fps)), 1), axis=0, mode="nearest")
+
+
 def extended_estimates(traces: np.ndarray, labels: np.ndarray, fps: float = 1.0) -> dict[str, np.ndarray]:
     """Every estimator on one worm's traces (T, N): the yardsticks, lagged correlations at
-    lags 1–3, partial correlation, the yardsticks after removing the state means, and
+    lags 1–3, partial correlation, the yardsticks after removing the state means, |correlation|
+    less each neuron's 60 s running mean, and
     |correlation| of the traces and of their changes after removing 1, 2, 3 or 5 principal
     components."""
     out = dict(reference_relations(traces, fps))
@@ -107,6 +122,7 @@ def extended_estimates(traces: np.ndarray, labels: np.ndarray, fps: float = 1.0)
     out["partial correlation"] = partial_correlation(traces)
     for name, value in reference_relations(without_state_means(traces, labels), fps).items():
         out[f"{name} | state"] = value
+    out["correlation, drift removed"] = abs_correlation(without_slow_drift(traces, fps))
     for k in (1, 2, 3, 5):
         rest = without_components(traces, k)
         out[f"correlation | {k} PCs"] = abs_correlation(rest)

@@ -48,6 +48,13 @@ class SimulationConfig:
     process_noise: float = 0.35
     measurement_noise: float = 0.04
     calcium_tau_s: float = 1.2
+    broad_drive: float = 0.0
+    """SD of the loading by which every other head neuron follows one phase of the motor
+    program (reversal, forward, ventral or dorsal turn): in real recordings most neurons take
+    part in the global dynamics (Kato et al. 2015), not only the core ones."""
+    drift: float = 0.03
+    """Amplitude (ΔF/F) of each recorded neuron's slow drift (a sinusoid of period 200–600 s,
+    bleaching residue and slow modulation), independent between neurons and not propagated."""
     min_synapses: int = 3
     """Contacts with fewer synapses carry no coupling: weak connections differ between
     individuals (Witvliet et al. 2021), and with them in, no estimator (not even a linear one on
@@ -60,6 +67,10 @@ class SimulationConfig:
             raise WormGnnError(f"--duration must be positive, got {self.duration_s}")
         if not self.fps > 0:
             raise WormGnnError(f"--fps must be positive, got {self.fps}")
+        if not self.drift >= 0:
+            raise WormGnnError(f"--drift must be 0 or more, got {self.drift}")
+        if not self.broad_drive >= 0:
+            raise WormGnnError(f"--broad-drive must be 0 or more, got {self.broad_drive}")
         if self.duration_s * self.fps < 64:
             raise WormGnnError(f"{self.duration_s} s at {self.fps} frames/s is under 64 frames")
 
@@ -87,14 +98,36 @@ def _signed_coupling(rng_bio: np.random.Generator, min_synapses: int) -> tuple[n
     return chemical, gap, conn.names
 
 
-def _drive(labels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+PHASES = {"reversal": ("rev1", "rev2", "revsus"), "forward": ("fwd", "slow"), "ventral": ("vt",), "dorsal": ("dt",)}
+
+
+def _drive(labels: np.ndarray, names: tuple[str, ...], broad: np.ndarray | None = None) -> np.ndarray:
     drive = np.zeros((labels.shape[0], len(names)), dtype=np.float64)
     for state, targets in DRIVEN.items():
         frames = labels == KATO_STATES.index(state)
         for prefix, amount in targets.items():
             cols = [i for i, n in enumerate(names) if n.startswith(prefix)]
             drive[np.ix_(frames, cols)] += amount
+    if broad is not None:
+        for k, states in enumerate(PHASES.values()):
+            in_phase = np.isin(labels, [KATO_STATES.index(s) for s in states]).astype(np.float64)
+            drive += in_phase[:, None] * broad[k]
     return drive
+
+
+def _broad_loadings(names: tuple[str, ...], scale: float) -> np.ndarray | None:
+    """(phases, 302): each head neuron outside the driven core follows one phase of the motor
+    program with a signed loading. Fixed across worms (a neuron's role is its identity) and
+    drawn from a stream of its own, so that ``broad_drive = 0`` leaves the simulator as it was."""
+    if scale == 0:
+        return None
+    rng = np.random.default_rng(2023)
+    loadings = np.zeros((len(PHASES), len(names)))
+    driven = tuple(prefix for targets in DRIVEN.values() for prefix in targets)
+    for i, name in enumerate(names):
+        if name in _head_pool((name,)) and not name.startswith(driven):
+            loadings[rng.integers(len(PHASES)), i] = scale * rng.normal()
+    return loadings
 
 
 @dataclass
@@ -158,7 +191,7 @@ def _network(cfg: SimulationConfig, chem: np.ndarray, gap: np.ndarray, names: tu
     coupling = jitter_chem + 0.5 * (jitter_gap + jitter_gap.T) / 2
     radius = np.max(np.abs(np.linalg.eigvals(coupling)))
     coupling *= cfg.coupling_gain * rng.uniform(0.85, 1.1) / radius
-    drive = _drive(labels, names) * rng.uniform(0.8, 1.2, size=n)
+    drive = _drive(labels, names, _broad_loadings(names, cfg.broad_drive)) * rng.uniform(0.8, 1.2, size=n)
     bias = rng.normal(-0.2, 0.2, size=n)
     tau = rng.uniform(0.8, 1.6, size=n)  # seconds
     return WormNetwork(coupling, drive, bias, tau, fps, cfg.calcium_tau_s, cfg.process_noise), labels
@@ -184,7 +217,7 @@ def _simulate_worm(cfg: SimulationConfig, k: int, chem: np.ndarray, gap: np.ndar
     # indicator gain, slow drift (bleaching residue), measurement noise: ΔF/F-like units
     gain = rng.lognormal(np.log(0.8), 0.3, size=len(index))
     t_s = np.arange(frames) / fps
-    drift = 0.03 * np.sin(2 * np.pi * t_s[:, None] / rng.uniform(200, 600, size=len(index))
+    drift = cfg.drift * np.sin(2 * np.pi * t_s[:, None] / rng.uniform(200, 600, size=len(index))
                           + rng.uniform(0, 2 * np.pi, size=len(index)))
     traces = out[:, index] * gain + drift + rng.normal(0, cfg.measurement_noise, (frames, len(index)))
     public = [r if (r in core or r in identified_extra) else None for r in recorded]

@@ -1,0 +1,83 @@
+"""How far a simulator's recordings are from real ones: the statistics of shared dynamics that
+decide whether |correlation| or partial correlation tracks who drives whom.
+
+When most neurons follow one low-dimensional global state, correlation mixes that state into
+every pair and partial correlation, which conditions on the rest, takes it out. A simulator
+in which only a few core neurons follow the motor program ranks relation readings differently
+from real worms, so its knobs are chosen to match these statistics of real recordings (never
+the atlas, which is a test set)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wormgnn.data import Recording
+from wormgnn.windows import zscore
+
+MATCHED = ("pc1", "pc3", "participation", "median_abs_corr", "p90_abs_corr", "autocorr_1s", "autocorr_5s")
+"""The statistics a calibration matches: how much of the activity is shared and how widely,
+and how slowly it changes."""
+KATO_MATCHED = {"broad_drive": 1.2, "drift": 0.3, "measurement_noise": 0.1}
+"""``SimulationConfig`` settings nearest to Kato et al.'s recordings over ``MATCHED`` (chosen
+on simulated seed 0 by ``benchmarks/sim_calibration.py``; docs/relations.md)."""
+
+
+def _autocorrelation(x: np.ndarray, lag: int) -> float:
+    a, b = x[:-lag] - x[:-lag].mean(0), x[lag:] - x[lag:].mean(0)
+    return float(np.mean((a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0))))
+
+
+def shared_dynamics(recording: Recording) -> dict[str, float]:
+    """Over every recorded neuron: variance share of the first and first three principal
+    components, participation ratio (effective dimensionality), median and 90th percentile of
+    |correlation| over pairs, and the mean autocorrelation at 1 s and 5 s."""
+    x = recording.traces.astype(np.float64)
+    x = zscore(x[:, np.isfinite(x).all(0) & (np.nanstd(x, 0) > 0)])
+    n = x.shape[1]
+    eigen = np.clip(np.linalg.eigvalsh(np.corrcoef(x.T))[::-1], 0.0, None)
+    corr = np.abs(np.corrcoef(x.T))[~np.eye(n, dtype=bool)]
+    second = max(int(round(recording.fps)), 1)
+    return {"neurons": float(n), "pc1": float(eigen[0] / n), "pc3": float(eigen[:3].sum() / n),
+            "participation": float(eigen.sum() ** 2 / (eigen ** 2).sum()),
+            "median_abs_corr": float(np.median(corr)), "p90_abs_corr": float(np.quantile(corr, 0.9)),
+            "autocorr_1s": _autocorrelation(x, second), "autocorr_5s": _autocorrelation(x, 5 * second)}
+
+
+def dataset_statistics(recordings: list[Recording]) -> dict[str, float]:
+    """``shared_dynamics`` averaged over worms."""
+    rows = [shared_dynamics(r) for r in recordings]
+    return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
+
+
+def distance(stats: dict[str, float], target: dict[str, float], keys: tuple[str, ...] = MATCHED) -> float:
+    """Sum of squared relative differences (of logarithms for the participation ratio)."""
+    total = 0.0
+    for k in keys:
+        if k == "participation":
+            total += (np.log(stats[k]) - np.log(target[k])) ** 2
+        else:
+            total += ((stats[k] - target[k]) / target[k]) ** 2
+    return float(total)
+
+
+def simulator_settings(text: str) -> dict[str, float]:
+    """``broad_drive=1.2,drift=0.3`` as overrides of ``SimulationConfig``'s numeric fields;
+    ``calibrated`` for ``KATO_MATCHED``."""
+    from dataclasses import fields
+
+    from wormgnn.errors import WormGnnError
+    from wormgnn.sim.simulator import SimulationConfig
+
+    if text.strip() == "calibrated":
+        return dict(KATO_MATCHED)
+    known = {f.name for f in fields(SimulationConfig) if f.type in ("float", float)}
+    settings = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, _, value = item.partition("=")
+        if key not in known:
+            raise WormGnnError(f"simulator setting {item!r}: unknown (known: {', '.join(sorted(known))})")
+        try:
+            settings[key] = float(value)
+        except ValueError:
+            raise WormGnnError(f"simulator setting {item!r}: {value!r} is not a number") from None
+    return settings

@@ -1,0 +1,36 @@
+"""wormgnn.sim.calibration: statistics of shared dynamics, and the distance between them."""
+
+import numpy as np
+
+from wormgnn.data import Recording
+from wormgnn.sim.calibration import MATCHED, dataset_statistics, distance, shared_dynamics
+
+
+def _worm(shared: float, neurons: int = 40, frames: int = 4000, seed: int = 0) -> Recording:
+    rng = np.random.default_rng(seed)
+    state = np.repeat(rng.normal(size=frames // 20), 20)  # a slow global state, 20 frames a step
+    traces = shared * state[:, None] * rng.choice([-1.0, 1.0], neurons) + rng.normal(size=(frames, neurons))
+    return Recording(traces.astype(np.float32), [None] * neurons, 2.0, "w")
+
+
+def test_one_shared_state_shows_in_the_first_component_and_the_correlations():
+    independent, shared = shared_dynamics(_worm(0.0)), shared_dynamics(_worm(1.0))
+    # unit variance state on unit noise: half of each neuron's variance is shared
+    assert abs(shared["pc1"] - 0.5) < 0.05 and independent["pc1"] < 0.1
+    assert abs(shared["median_abs_corr"] - 0.5) < 0.05 and independent["median_abs_corr"] < 0.05
+    assert shared["participation"] < 5 < 30 < independent["participation"]
+    # the state steps every 10 s: still there after 1 s, gone after 5 s only in part
+    assert shared["autocorr_1s"] > 0.3 and abs(independent["autocorr_1s"]) < 0.05
+
+
+def test_distance_is_zero_to_itself_and_grows_with_the_mismatch():
+    stats = [dataset_statistics([_worm(s, seed=1)]) for s in (0.5, 0.7, 1.5)]
+    assert distance(stats[0], stats[0]) == 0.0
+    assert 0 < distance(stats[1], stats[0]) < distance(stats[2], stats[0])
+    assert set(MATCHED) <= set(stats[0])
+
+
+def test_a_silent_neuron_is_left_out():
+    worm = _worm(1.0)
+    worm.traces[:, 3] = 0.0
+    assert shared_dynamics(worm)["neurons"] == 39

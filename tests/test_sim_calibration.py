@@ -1,0 +1,39 @@
+"""benchmarks/sim_calibration.py: the simulator settings nearest to real recordings."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from sim_calibration import grid, main  # noqa: E402
+
+
+def test_the_grid_is_every_combination():
+    assert grid({"broad_drive": "0,1", "drift": "0.1"}) == ["broad_drive=0,drift=0.1", "broad_drive=1,drift=0.1"]
+
+
+def test_recordings_of_a_broad_drive_are_matched_by_that_setting(tmp_path, capsys):
+    # the "real" data here: simulated worms of another seed, with broad drive and drift
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    data = tmp_path / "broad"
+    data.mkdir()
+    for rec in simulate(worms=2, seed=7, broad_drive=0.9, drift=0.2)[0]:
+        write_nwb(rec, data / f"{rec.worm_id}.nwb")
+    out = tmp_path / "c.json"
+    assert main(["--data", str(data), "--broad-drive", "0,0.9", "--drift", "0.03,0.2", "--measurement-noise", "0.04",
+                 "--worms", "2", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["chosen"]["broad"]["settings"] == {"broad_drive": 0.9, "drift": 0.2, "measurement_noise": 0.04}
+    assert len(result["simulated"]) == 4
+    assert "nearest to broad: broad_drive=0.9,drift=0.2,measurement_noise=0.04" in capsys.readouterr().out
+
+
+def test_bad_settings_and_missing_data_are_one_line_errors(tmp_path, capsys):
+    assert main(["--data", str(tmp_path), "--broad-drive", "zero"]) == 2
+    assert main(["--data", str(tmp_path / "missing"), "--broad-drive", "0", "--drift", "0.1",
+                 "--measurement-noise", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert "'zero' is not a number" in err and "missing" in err and "Traceback" not in err
