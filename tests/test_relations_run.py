@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 from conftest import write_sim_folder
 
 
@@ -85,3 +86,26 @@ def test_graph_refuses_a_bad_atlas_before_training(tmp_path, kato_path):
                             timeout=300)
     assert result.returncode == 2 and "funatlas.h5: not an atlas file" in result.stderr
     assert result.stderr.strip().count("\n") == 0 and not (out / "model.safetensors").exists()
+
+
+def test_drift_window_trains_the_model_on_drift_free_traces_and_keeps_the_yardsticks(tmp_path):
+    from wormgnn.relations.run import drift_free, run_graph
+    from wormgnn.sources import load_dataset
+
+    write_sim_folder(tmp_path / "sim", worms=2, seed=3, duration_s=120, ground_truth=True)
+    source = str(tmp_path / "sim")
+    plain = run_graph(source, tmp_path / "plain", profile_name="tiny")
+    free = run_graph(source, tmp_path / "free", profile_name="tiny", drift_window_s=60.0)
+    assert free["drift_window_s"] == 60.0 and plain["drift_window_s"] == 0.0
+    coupling_plain, coupling_free = plain["truths"]["ground_truth"]["mean"], free["truths"]["ground_truth"]["mean"]
+    assert coupling_free["correlation"] == coupling_plain["correlation"]  # yardsticks read the recorded traces
+    assert coupling_free["gnn"] != coupling_plain["gnn"]
+    recordings = list(load_dataset(source))
+    free_traces = drift_free(recordings, 60.0)[0].traces
+    assert free_traces.shape == recordings[0].traces.shape and not np.allclose(free_traces, recordings[0].traces)
+
+
+def test_a_negative_drift_window_is_refused_before_anything_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--drift-window", "-5", "--out",
+                             str(tmp_path / "g")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--drift-window -5" in result.stderr and "Traceback" not in result.stderr

@@ -112,6 +112,9 @@ def graph_cmd(
     min_confidence: float = typer.Option(0.0, "--min-confidence", help=CONFIDENCE_HELP),
     yardsticks_only: bool = typer.Option(False, "--yardsticks-only", help="Train nothing: score the yardsticks "
                                          "(|correlation|, partial correlation, …) alone, in seconds."),
+    drift_window: float = typer.Option(0.0, "--drift-window", help="Train and read the model on traces less each "
+                                       "neuron's running mean over this many seconds (slow drift removed; the "
+                                       "yardsticks keep the recorded traces). 0: off."),
 ) -> None:
     """Relations the GNN infers between neurons, per worm, against the wiring diagram, the
     signal propagation atlas (real worms) or the true coupling (simulated worms)."""
@@ -124,12 +127,14 @@ def graph_cmd(
 
     check_neurons(neurons)
     get_profile(profile)
+    if not drift_window >= 0:
+        raise WormGnnError(f"--drift-window {drift_window}: must be 0 (off) or a number of seconds")
     source = source_of(data)
     writable_dir(out)
     model = YARDSTICKS_ONLY if yardsticks_only else model
     result = run_graph(source, out, neurons, profile, seed, resolve_device(device), model_name=model,
                        measure=relations, atlas_path=str(atlas) if atlas else None, atlas_strain=atlas_strain,
-                       rate=rate, min_confidence=min_confidence)
+                       rate=rate, min_confidence=min_confidence, drift_window_s=drift_window)
     page = graph_report(out)
     typer.echo(render_terminal(result))
     for note in result["notes"]:

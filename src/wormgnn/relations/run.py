@@ -30,18 +30,17 @@ SHOWN_YARDSTICK = "partial correlation (LW)"
 
 
 def _readings(trained, recordings, model_name: str, measure: str, neurons: str, device: str):
-    """Per worm: every reading (the model's, its other measures, the yardsticks) among the
-    worm's real neurons, their names and their rows in the recording."""
+    """Per worm: every reading (the model's, its other measures, the yardsticks on the
+    recorded traces) among the worm's real neurons, their names and their rows in the recording."""
     window = trained.spec.window
     others = [m for m in available_measures(trained.model) if m != measure]  # scored beside it as yardsticks
-    per_worm = []
-    names, rows = _neurons(recordings, trained.prepared, neurons)
-    for rec, prep, index in zip(recordings, trained.prepared, rows, strict=True):
+    per_worm, names, rows = [], *_neurons(recordings, trained.prepared, neurons)
+    yardsticks = _yardstick_readings(recordings, neurons)[0]
+    for prep, own in zip(trained.prepared, yardsticks, strict=True):
         strength = infer_relations(trained.model, prep, trained.vocabulary, window, measure, device=device)
         per_worm.append({model_name: strength,
                          **{f"{model_name} {m}": infer_relations(trained.model, prep, trained.vocabulary, window, m,
-                                                                 device=device) for m in others},
-                         **reference_relations(prep.traces[:, :len(index)], rec.fps)})
+                                                                 device=device) for m in others}, **own})
     return _with_consensus(per_worm, names), names, rows
 
 
@@ -66,8 +65,9 @@ def _with_consensus(per_worm: list[dict], names) -> list[dict]:
 
 
 def _train_and_read(recordings, out: Path, source: str, neurons: str, profile_name: str, seed: int, device: str,
-                    task: str, model_name: str, measure: str | None):
-    """Train ``model_name`` on every worm (within-worm split), save it, read its relations."""
+                    task: str, model_name: str, measure: str | None, drift_window_s: float = 0.0):
+    """Train ``model_name`` on every worm (within-worm split; drift-free traces with
+    ``drift_window_s``), save it, read its relations."""
     from wormgnn.persist import save_model
     from wormgnn.pipeline import train_model
     from wormgnn.profiles import get_profile
@@ -77,7 +77,8 @@ def _train_and_read(recordings, out: Path, source: str, neurons: str, profile_na
     parts = plan("within", "all", [r.worm_id for r in recordings], [r.frames for r in recordings], gap=profile.window)
     # every neuron's relations are wanted: each one is a forecast target, and trains on every pair
     overrides = profile.model_overrides | {"unscored_weight": 1.0, "train_neurons": 0}
-    trained = train_model(recordings, task, model_name, neurons, profile, parts, seed, device, overrides=overrides)
+    model_input = drift_free(recordings, drift_window_s) if drift_window_s > 0 else recordings
+    trained = train_model(model_input, task, model_name, neurons, profile, parts, seed, device, overrides=overrides)
     save_model(trained.model, out / "model.safetensors", model_name, neurons=neurons, vocabulary=trained.vocabulary,
                source=source)
     per_worm, names, rows = _readings(trained, recordings, model_name, measure, neurons, device)
@@ -92,17 +93,28 @@ def _yardstick_readings(recordings, neurons: str):
     names, rows = _neurons(recordings, prepared, neurons)
     per_worm = [reference_relations(prep.traces[:, :len(index)], rec.fps)
                 for rec, prep, index in zip(recordings, prepared, rows, strict=True)]
-    return _with_consensus(per_worm, names), names, rows, {}
+    return per_worm, names, rows, {}
+
+
+def drift_free(recordings, window_s: float) -> list:
+    """The recordings less each neuron's running mean over ``window_s`` seconds (``graph
+    --drift-window``): what a model trains and is read on; the yardsticks keep the recorded traces."""
+    from dataclasses import replace
+
+    from wormgnn.relations.estimators import without_slow_drift
+
+    return [replace(r, traces=without_slow_drift(r.traces, r.fps, window_s).astype(np.float32)) for r in recordings]
 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
               device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
               measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt",
-              rate: float = 0.0, min_confidence: float = 0.0) -> dict:
+              rate: float = 0.0, min_confidence: float = 0.0, drift_window_s: float = 0.0) -> dict:
     """Train ``model_name`` on every worm (within-worm split, early stopping on validation),
     then write each worm's inferred relations (``measure``, see readouts.MEASURES) and how every
     reading agrees with each truth, with each other and across worms. ``model_name``
-    ``YARDSTICKS_ONLY`` trains nothing and scores the yardsticks alone."""
+    ``YARDSTICKS_ONLY`` trains nothing and scores the yardsticks alone; ``drift_window_s`` > 0
+    trains and reads the model on traces less each neuron's running mean over that long."""
     from wormgnn.models.base import RELATION_INFERRING, model_entry
     from wormgnn.profiles import get_profile
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
@@ -119,8 +131,12 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain,  # a bad atlas stops before training
                                simulated_atlas_of(source) if any(c is not None for c in couplings) else None)
     measure = YARDSTICKS_ONLY if alone else choose_measure(get_task(task).per_neuron, True, measure)  # before training
-    per_worm, names, rows, log = (_yardstick_readings(recordings, neurons) if alone else _train_and_read(
-        recordings, out, source, neurons, profile_name, seed, device, task, model_name, measure))
+    if alone:
+        per_worm, names, rows, log = _yardstick_readings(recordings, neurons)
+        per_worm = _with_consensus(per_worm, names)
+    else:
+        per_worm, names, rows, log = _train_and_read(recordings, out, source, neurons, profile_name, seed, device,
+                                                     task, model_name, measure, drift_window_s)
     shown = SHOWN_YARDSTICK if alone else model_name
     for rec, index, scores in zip(recordings, rows, per_worm, strict=True):
         labels = neuron_labels(rec)
@@ -130,7 +146,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
             couplings[worm] = couplings[worm][np.ix_(index, index)]
     readings = {r: "yardstick" if alone or not r.startswith(model_name) else "model" for r in [*per_worm[0], "anatomy"]}
     result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
-              "profile": profile_name, "seed": seed, "train_log": log, "shown": shown,
+              "profile": profile_name, "seed": seed, "drift_window_s": drift_window_s, "train_log": log, "shown": shown,
               "worms": [{"worm": r.worm_id, "neurons": len(n)} for r, n in zip(recordings, names, strict=True)],
               "readings": readings,
               "truths": {t.key: scored_truth(t, recordings, names, per_worm, readings) for t in truths},
