@@ -68,9 +68,9 @@ class SimulationConfig:
         if not self.fps > 0:
             raise WormGnnError(f"--fps must be positive, got {self.fps}")
         if not self.drift >= 0:
-            raise WormGnnError(f"--drift must be 0 or more, got {self.drift}")
+            raise WormGnnError(f"drift must be 0 or more, got {self.drift}")
         if not self.broad_drive >= 0:
-            raise WormGnnError(f"--broad-drive must be 0 or more, got {self.broad_drive}")
+            raise WormGnnError(f"broad_drive must be 0 or more, got {self.broad_drive}")
         if self.duration_s * self.fps < 64:
             raise WormGnnError(f"{self.duration_s} s at {self.fps} frames/s is under 64 frames")
 
