@@ -27,16 +27,11 @@ import numpy as np
 from wormgnn.data import Recording, shared_names
 from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write_text
+from wormgnn.sim.calibration import mean_autocorrelation
 from wormgnn.sources import load_dataset, source_of
 from wormgnn.windows import zscore
 
 REVERSAL_NEURONS = ("AVAL", "AVAR")
-
-
-def _lag1(values: np.ndarray) -> float:
-    """Mean over neurons of the lag-1 autocorrelation of each column."""
-    a, b = values[:-1] - values[:-1].mean(0), values[1:] - values[1:].mean(0)
-    return float(np.mean((a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0))))
 
 
 def worm_contrast(recording: Recording, names: list[str]) -> dict:
@@ -46,7 +41,7 @@ def worm_contrast(recording: Recording, names: list[str]) -> dict:
     changes = np.diff(traces, axis=0)
     out = {"worm": recording.worm_id, "dataset": recording.dataset, "frames": recording.frames,
            "fps": round(float(recording.fps), 4), "persistence_mse": float(np.mean(changes ** 2)),
-           "change_lag1": _lag1(changes), "trace_lag1": _lag1(traces)}
+           "change_lag1": mean_autocorrelation(changes, 1), "trace_lag1": mean_autocorrelation(traces, 1)}
     labels = get_task("reversal").frame_labels(recording)
     ava = [names.index(n) for n in REVERSAL_NEURONS if n in names]
     if labels is not None and (labels == 1).any() and (labels == 0).any():

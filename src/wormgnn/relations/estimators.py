@@ -113,9 +113,8 @@ def without_slow_drift(traces: np.ndarray, fps: float, window_s: float = 60.0) -
 def extended_estimates(traces: np.ndarray, labels: np.ndarray, fps: float = 1.0) -> dict[str, np.ndarray]:
     """Every estimator on one worm's traces (T, N): the yardsticks, lagged correlations at
     lags 1–3, partial correlation, the yardsticks after removing the state means, |correlation|
-    less each neuron's 60 s running mean, and
-    |correlation| of the traces and of their changes after removing 1, 2, 3 or 5 principal
-    components."""
+    less each neuron's 60 s running mean, and |correlation| of the traces and of their changes
+    after removing 1, 2, 3 or 5 principal components."""
     out = dict(reference_relations(traces, fps))
     for lag in (1, 2, 3):
         out[f"lagged correlation {lag}"] = lagged_correlation(traces, lag)

@@ -9,9 +9,13 @@ the atlas, which is a test set)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 
 from wormgnn.data import Recording
+from wormgnn.errors import WormGnnError
+from wormgnn.sim.simulator import SimulationConfig
 from wormgnn.windows import zscore
 
 MATCHED = ("pc1", "pc3", "participation", "median_abs_corr", "p90_abs_corr", "autocorr_1s", "autocorr_5s")
@@ -22,7 +26,8 @@ KATO_MATCHED = {"broad_drive": 1.2, "drift": 0.3, "measurement_noise": 0.1}
 on simulated seed 0 by ``benchmarks/sim_calibration.py``; docs/relations.md)."""
 
 
-def _autocorrelation(x: np.ndarray, lag: int) -> float:
+def mean_autocorrelation(x: np.ndarray, lag: int) -> float:
+    """Mean over columns of each column's correlation with itself ``lag`` frames later."""
     a, b = x[:-lag] - x[:-lag].mean(0), x[lag:] - x[lag:].mean(0)
     return float(np.mean((a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0))))
 
@@ -34,13 +39,14 @@ def shared_dynamics(recording: Recording) -> dict[str, float]:
     x = recording.traces.astype(np.float64)
     x = zscore(x[:, np.isfinite(x).all(0) & (np.nanstd(x, 0) > 0)])
     n = x.shape[1]
-    eigen = np.clip(np.linalg.eigvalsh(np.corrcoef(x.T))[::-1], 0.0, None)
-    corr = np.abs(np.corrcoef(x.T))[~np.eye(n, dtype=bool)]
+    correlation = np.corrcoef(x.T)
+    eigen = np.clip(np.linalg.eigvalsh(correlation)[::-1], 0.0, None)
+    corr = np.abs(correlation)[~np.eye(n, dtype=bool)]
     second = max(int(round(recording.fps)), 1)
     return {"neurons": float(n), "pc1": float(eigen[0] / n), "pc3": float(eigen[:3].sum() / n),
             "participation": float(eigen.sum() ** 2 / (eigen ** 2).sum()),
             "median_abs_corr": float(np.median(corr)), "p90_abs_corr": float(np.quantile(corr, 0.9)),
-            "autocorr_1s": _autocorrelation(x, second), "autocorr_5s": _autocorrelation(x, 5 * second)}
+            "autocorr_1s": mean_autocorrelation(x, second), "autocorr_5s": mean_autocorrelation(x, 5 * second)}
 
 
 def dataset_statistics(recordings: list[Recording]) -> dict[str, float]:
@@ -63,11 +69,6 @@ def distance(stats: dict[str, float], target: dict[str, float], keys: tuple[str,
 def simulator_settings(text: str) -> dict[str, float]:
     """``broad_drive=1.2,drift=0.3`` as overrides of ``SimulationConfig``'s numeric fields;
     ``calibrated`` for ``KATO_MATCHED``."""
-    from dataclasses import fields
-
-    from wormgnn.errors import WormGnnError
-    from wormgnn.sim.simulator import SimulationConfig
-
     if text.strip() == "calibrated":
         return dict(KATO_MATCHED)
     known = {f.name for f in fields(SimulationConfig) if f.type in ("float", float)}
