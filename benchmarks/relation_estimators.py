@@ -5,6 +5,8 @@ ceiling a learned relation reading is held against, and the place to choose amon
     python benchmarks/relation_estimators.py --json estimators.json              # seeds 0 and 1
     python benchmarks/relation_estimators.py --json e.json --seeds 3 --duration 3240
     python benchmarks/relation_estimators.py --json a.json --against simulated-atlas
+    python benchmarks/relation_estimators.py --json j.json --against simulated-atlas --simulator calibrated \
+        --joint 3x1,2x0.3 --baseline "partial correlation (LW)"
 
 For each simulated seed (5 worms) prints, against the true coupling, the mean AUROC over
 worms on their shared identified neurons, and against the simulated atlas the AUROC on the
@@ -13,7 +15,9 @@ worms as ``wormgnn graph`` does) with the paired 95% interval of its difference 
 |correlation|, of: |correlation|, |lagged correlation| at lags 1–3 (i's past against j's
 present: directed), |partial correlation| (ridge-regularised precision), a ridge one-step
 Granger model, the yardsticks after removing each behavioral state's mean (the motor
-program's drive), and correlation after removing the first principal components.
+program's drive), and correlation after removing the first principal components; with ``--joint RANKxRIDGE,...`` also
+the joint coupling (``relations.joint``) fitted to every worm of the seed at once, per setting.
+``--baseline`` names the reading every interval is paired with (default |correlation|).
 """
 
 from __future__ import annotations
@@ -40,12 +44,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--against", choices=("coupling", "simulated-atlas"), default="coupling")
     parser.add_argument("--trials", type=int, default=100, help="simulated atlas: trials per named neuron and worm")
     parser.add_argument("--simulator", default="", help="simulator settings (broad_drive=1.2,drift=0.3) or calibrated")
+    parser.add_argument("--joint", default="", help="simulated atlas: joint coupling RANKxRIDGE, comma-separated")
+    parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
     args = parser.parse_args(argv)
     settings = simulator_settings(args.simulator)
-    report = {"duration_s": args.duration, "against": args.against, "simulator": settings, "seeds": {}}
+    joint = joint_settings(args.joint)
+    report = {"duration_s": args.duration, "against": args.against, "simulator": settings, "baseline": args.baseline,
+              "joint": [list(j) for j in joint], "seeds": {}}
     for seed in (int(s) for s in args.seeds.split(",")):
         if args.against == "simulated-atlas":
-            report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials, settings)
+            report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials, settings, joint,
+                                                            args.baseline)
             for name, s in report["seeds"][seed].items():
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
@@ -86,9 +95,20 @@ def over_seeds(seeds: dict[int, dict]) -> dict:
     return out
 
 
-def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None) -> dict:
-    """Every estimator per worm on its named neurons, pooled by name, scored on the pooled
-    pairs against the simulated atlas of the same worms."""
+def joint_settings(text: str) -> list[tuple[int, float]]:
+    """``"3x1,2x0.3"`` → [(3, 1.0), (2, 0.3)]: (rank, ridge) of each joint coupling to fit."""
+    try:
+        return [(int(rank), float(ridge)) for rank, ridge in (item.split("x") for item in text.split(",") if item)]
+    except ValueError:
+        raise SystemExit(f"--joint {text}: expected RANKxRIDGE pairs, e.g. 3x1,2x0.3") from None
+
+
+def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
+                            joint: list[tuple[int, float]] = (), baseline: str = "correlation") -> dict:
+    """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
+    fitted to all the seed's worms, scored on the pooled pairs against the simulated atlas of
+    the same worms."""
+    from wormgnn.relations.joint import JointCouplingConfig, joint_readings
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
     from wormgnn.relations.scoring import by_name
     from wormgnn.relations.truths import SimulatedAtlasTruth
@@ -98,13 +118,19 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
     worms = simulated_worms(worms=5, seed=seed, duration_s=duration, **(settings or {}))
     truth = SimulatedAtlasTruth(simulated_atlas(worms, StimulationProtocol(trials=trials), seed=seed))
     recordings = [w.recording for w in worms]
-    per_worm, names = [], []
+    per_worm, names, traces = [], [], []
     for rec, prep in zip(recordings, prepare(recordings, "named"), strict=True):
         n = int(prep.mask.sum())
-        per_worm.append(estimates(prep.traces[:, :n], np.asarray(rec.labels), rec.fps))
+        traces.append(prep.traces[:, :n])
+        per_worm.append(estimates(traces[-1], np.asarray(rec.labels), rec.fps))
         names.append(prep.names[:n])
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
-    return score_pair_set(readings, {}, pair_sets(names)["pooled"], truth)
+    for rank, ridge in joint:
+        fitted = joint_readings(traces, names, [r.fps for r in recordings], JointCouplingConfig(rank=rank, ridge=ridge))
+        readings[f"joint coupling rank {rank} ridge {ridge:g}"] = by_name(fitted[1], names)
+    if baseline not in readings:
+        raise SystemExit(f"--baseline {baseline}: not a reading here (one of: {', '.join(readings)})")
+    return score_pair_set(readings, {}, pair_sets(names)["pooled"], truth, baseline=baseline)
 
 
 if __name__ == "__main__":

@@ -32,3 +32,30 @@ def test_script_scores_against_the_simulated_atlas(tmp_path):
     assert report["over_seeds"]["granger"]["seeds"] == 1
     assert all(s["pairs"] > s["positives"] > 0 and 0 <= s["auroc"] <= 1 for s in scores.values())
     assert scores["correlation"]["delta_vs_corr"] == 0 and "delta_ci" in scores["granger"]
+
+
+def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseline(tmp_path):
+    out = tmp_path / "j.json"
+    baseline = "partial correlation (LW)"
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "1", "--duration", "150",
+                             "--against", "simulated-atlas", "--trials", "30", "--joint", "1x1",
+                             "--baseline", baseline], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    scores = report["seeds"]["1"]
+    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0]]
+    joint = scores["joint coupling rank 1 ridge 1"]
+    assert scores[baseline]["delta_vs_corr"] == 0 and scores["correlation"]["delta_vs_corr"] != 0
+    assert joint["pairs"] == scores["correlation"]["pairs"] and joint["delta_ci"][0] <= joint["delta_ci"][1]
+
+
+def test_script_refuses_bad_joint_settings_and_an_unknown_baseline(tmp_path):
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3by1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "--joint 3by1: expected RANKxRIDGE" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "j.json").exists()
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--seeds", "1",
+                             "--duration", "120", "--against", "simulated-atlas", "--trials", "5",
+                             "--baseline", "nonsense"], capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "--baseline nonsense: not a reading" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "j.json").exists()

@@ -109,3 +109,27 @@ def test_a_negative_drift_window_is_refused_before_anything_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--drift-window", "-5", "--out",
                              str(tmp_path / "g")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--drift-window -5" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_graph_joint_fits_one_coupling_to_every_worm_and_scores_it_as_a_model(tmp_path, kato_path):
+    out = tmp_path / "graph"
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(out), "--model", "joint", "--neurons", "named"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "graph.json").read_text())
+    assert summary["model"] == "joint" and summary["shown"] == "joint coupling"
+    assert summary["readings"]["joint coupling"] == "model" and summary["readings"]["correlation"] == "yardstick"
+    pooled = summary["truths"]["atlas"]["pooled"]
+    assert pooled["joint coupling"]["pairs"] == pooled["correlation"]["pairs"] == 1851
+    assert pooled["joint coupling"]["kind"] == "model" and len(pooled["joint coupling"]["delta_ci"]) == 2
+    assert summary["train_log"]["joint_rank"] == 3 and not (out / "model.safetensors").exists()
+    from wormgnn.sim.io import read_matrix_csv
+
+    names, coupling = read_matrix_csv(out / "joint_coupling.csv")  # one matrix over every worm's names
+    assert len(names) == summary["train_log"]["joint_names"] > max(w["neurons"] for w in summary["worms"])
+    assert np.allclose(coupling, coupling.T) and (np.diag(coupling) == 0).all() and coupling.max() > 0
+    worm = summary["worms"][0]["worm"]
+    labels, reading = read_matrix_csv(out / "relations" / f"{worm}.csv")
+    i, j = names.index(labels[0]), names.index(labels[1])
+    assert np.isclose(reading[0, 1], coupling[i, j], rtol=1e-5)

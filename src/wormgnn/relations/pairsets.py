@@ -57,10 +57,12 @@ def _interval(values: np.ndarray) -> list[float]:
     return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
 
 
-def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set, truth, seed: int = 0) -> dict:
+def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set, truth, seed: int = 0,
+                   baseline: str = BASELINE) -> dict:
     """Every reading against a truth over one pair set: AUROC, AUPRC, Spearman with
     |amplitude|, pairs, positives, and the paired bootstrap of its AUROC difference to
-    |correlation| (``delta_ci`` pairs resampled, ``delta_ci_senders`` stimulated neurons)."""
+    ``baseline`` (|correlation|; ``delta_ci`` pairs resampled, ``delta_ci_senders`` stimulated
+    neurons; the keys keep their names whatever the baseline)."""
     names = sorted({n for pair in pairs for n in pair})
     if not names:
         return {}
@@ -74,7 +76,7 @@ def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set,
     amplitude = truth_pairs.amplitude[rows, cols] if truth_pairs.amplitude is not None else None
     draws = {"pairs": resample_counts(kept, seed, False), "senders": resample_counts(kept, seed, True)}
     values = {name: np.array([r.get(p, np.nan) for p in kept]) for name, r in readings.items()}
-    base = {k: bootstrap_auroc(values[BASELINE], positive, d) for k, d in draws.items()} if BASELINE in values else {}
+    base = {k: bootstrap_auroc(values[baseline], positive, d) for k, d in draws.items()} if baseline in values else {}
     out = {}
     for name, v in values.items():
         if not np.all(np.isfinite(v)):
@@ -83,7 +85,7 @@ def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set,
                  "spearman": spearman(v, amplitude) if amplitude is not None else float("nan"),
                  "pairs": len(kept), "positives": int(positive.sum()), "kind": kinds.get(name, "yardstick")}
         if base:
-            entry["delta_vs_corr"] = entry["auroc"] - auroc(values[BASELINE], positive)
+            entry["delta_vs_corr"] = entry["auroc"] - auroc(values[baseline], positive)
             for k, d in draws.items():
                 suffix = "" if k == "pairs" else f"_{k}"
                 entry[f"delta_ci{suffix}"] = _interval(bootstrap_auroc(v, positive, d) - base[k])

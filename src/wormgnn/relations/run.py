@@ -27,6 +27,8 @@ YARDSTICKS_ONLY = "yardsticks"
 """The ``model`` of a run that trains nothing and scores the yardsticks alone."""
 SHOWN_YARDSTICK = "partial correlation (LW)"
 """The reading the page draws first when no model was trained."""
+JOINT = "joint"
+"""The ``model`` of a run that fits one coupling to every worm at once (``relations.joint``)."""
 
 
 def _readings(trained, recordings, model_name: str, measure: str, neurons: str, device: str):
@@ -85,15 +87,26 @@ def _train_and_read(recordings, out: Path, source: str, neurons: str, profile_na
     return per_worm, names, rows, {k: v for k, v in trained.log.items() if isinstance(v, (int, float))}
 
 
-def _yardstick_readings(recordings, neurons: str):
-    """Per worm the yardsticks alone, on the neurons a model would see: nothing is trained."""
+def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None = None):
+    """Per worm the yardsticks, on the neurons a model would see; with ``joint`` (a
+    ``JointCouplingConfig``) also the joint coupling fitted to every worm at once, its matrix
+    over every name written to ``out``."""
     from wormgnn.windows import prepare
 
     prepared = prepare(recordings, neurons)
     names, rows = _neurons(recordings, prepared, neurons)
-    per_worm = [reference_relations(prep.traces[:, :len(index)], rec.fps)
-                for rec, prep, index in zip(recordings, prepared, rows, strict=True)]
-    return per_worm, names, rows, {}
+    traces = [prep.traces[:, :len(index)] for prep, index in zip(prepared, rows, strict=True)]
+    per_worm = [reference_relations(x, rec.fps) for rec, x in zip(recordings, traces, strict=True)]
+    if joint is None:
+        return per_worm, names, rows, {}
+    from wormgnn.relations.joint import READING, joint_readings
+    from wormgnn.sim.io import write_matrix_csv
+
+    fitted, readings, log = joint_readings(traces, names, [r.fps for r in recordings], joint)
+    write_matrix_csv(fitted.coupling, fitted.names, out / "joint_coupling.csv")
+    for scores, reading in zip(per_worm, readings, strict=True):
+        scores[READING] = reading
+    return per_worm, names, rows, log
 
 
 def drift_free(recordings, window_s: float) -> list:
@@ -113,31 +126,38 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     """Train ``model_name`` on every worm (within-worm split, early stopping on validation),
     then write each worm's inferred relations (``measure``, see readouts.MEASURES) and how every
     reading agrees with each truth, with each other and across worms. ``model_name``
-    ``YARDSTICKS_ONLY`` trains nothing and scores the yardsticks alone; ``drift_window_s`` > 0
-    trains and reads the model on traces less each neuron's running mean over that long."""
+    ``YARDSTICKS_ONLY`` trains nothing and scores the yardsticks alone; ``JOINT`` fits the
+    joint coupling (``relations.joint``: one coupling shared by every worm, its drift window
+    ``drift_window_s`` when given) instead of training a gnn; ``drift_window_s`` > 0 trains and
+    reads the model on traces less each neuron's running mean over that long."""
     from wormgnn.models.base import RELATION_INFERRING, model_entry
     from wormgnn.profiles import get_profile
+    from wormgnn.relations.joint import READING as JOINT_READING
+    from wormgnn.relations.joint import JointCouplingConfig
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
     from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
     from wormgnn.tasks import get_task
 
     out = Path(out)
     get_profile(profile_name)
-    alone = model_name == YARDSTICKS_ONLY
-    if not alone and model_entry(model_name).cls.kind != RELATION_INFERRING:
-        raise WormGnnError(f"--model {model_name}: infers no relations (use gnn or a gnn variant)")
+    alone, joint = model_name == YARDSTICKS_ONLY, model_name == JOINT
+    if not (alone or joint) and model_entry(model_name).cls.kind != RELATION_INFERRING:
+        raise WormGnnError(f"--model {model_name}: infers no relations (use gnn, a gnn variant or joint)")
     recordings = list(load_dataset(source, rate, min_confidence))
     couplings = true_couplings(source, recordings)
     truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain,  # a bad atlas stops before training
                                simulated_atlas_of(source) if any(c is not None for c in couplings) else None)
-    measure = YARDSTICKS_ONLY if alone else choose_measure(get_task(task).per_neuron, True, measure)  # before training
-    if alone:
-        per_worm, names, rows, log = _yardstick_readings(recordings, neurons)
+    measure = (YARDSTICKS_ONLY if alone else JOINT_READING if joint
+               else choose_measure(get_task(task).per_neuron, True, measure))  # before training
+    if alone or joint:
+        config = JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s,
+                                     seed=seed) if joint else None
+        per_worm, names, rows, log = _yardstick_readings(recordings, neurons, config, out)
         per_worm = _with_consensus(per_worm, names)
     else:
         per_worm, names, rows, log = _train_and_read(recordings, out, source, neurons, profile_name, seed, device,
                                                      task, model_name, measure, drift_window_s)
-    shown = SHOWN_YARDSTICK if alone else model_name
+    shown = SHOWN_YARDSTICK if alone else JOINT_READING if joint else model_name
     for rec, index, scores in zip(recordings, rows, per_worm, strict=True):
         labels = neuron_labels(rec)
         write_matrix_csv(scores[shown], [labels[i] for i in index], out / "relations" / f"{rec.worm_id}.csv")

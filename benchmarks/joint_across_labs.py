@@ -1,0 +1,80 @@
+"""The joint coupling (``wormgnn graph --model joint``) fitted to the worms of several labs at
+once, and scored against the signal propagation atlas lab by lab: does a coupling shared with
+another lab's worms read a lab's own pairs better than one fitted to that lab alone?
+
+    python benchmarks/joint_across_labs.py --data ../shared/data/kato2015/WT_NoStim.mat \\
+        --data flavell2023/ --json across.json
+
+For each lab prints, on its pooled and shared atlas pairs (each worm's named neurons), the
+AUROC of |correlation|, of the joint coupling fitted to that lab alone and of the one fitted to
+every lab, with the paired 95% interval of each difference to |correlation|. Each recording
+keeps its own frame rate (the fit reads correlations only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from wormgnn.files import atomic_write_text
+from wormgnn.relations.estimators import abs_correlation
+from wormgnn.relations.joint import JointCouplingConfig, joint_readings
+from wormgnn.relations.pairsets import pair_sets, score_pair_set
+from wormgnn.relations.scoring import by_name
+from wormgnn.relations.truths import truths_for
+from wormgnn.sources import load_dataset
+from wormgnn.windows import prepare
+
+ALONE, ACROSS = "joint coupling, this lab", "joint coupling, every lab"
+
+
+def named_traces(source: str):
+    """A lab's recordings, each worm's named neurons' z-scored traces and names, its atlas."""
+    recordings = list(load_dataset(source))
+    traces, names = [], []
+    for prep in prepare(recordings, "named"):
+        n = int(prep.mask.sum())
+        traces.append(prep.traces[:, :n])
+        names.append(list(prep.names[:n]))
+    atlas = [t for t in truths_for(recordings, [None] * len(recordings), None, "wt", None)[0] if t.key == "atlas"]
+    if not atlas:
+        raise SystemExit(f"{source}: the atlas covers none of its worms")
+    return recordings, traces, names, atlas[0]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", action="append", required=True, help="a lab's recordings; repeat for each lab")
+    parser.add_argument("--json", type=Path, required=True, help="where to write the results")
+    parser.add_argument("--steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of each fit")
+    parser.add_argument("--fits", type=int, default=JointCouplingConfig.fits, help="fits averaged")
+    args = parser.parse_args(argv)
+    config = JointCouplingConfig(steps=args.steps, fits=args.fits)
+    labs = {source: named_traces(source) for source in args.data}
+    every = joint_readings([x for lab in labs.values() for x in lab[1]], [n for lab in labs.values() for n in lab[2]],
+                           [r.fps for lab in labs.values() for r in lab[0]], config)[1]
+    report, start = {}, 0
+    for source, (recordings, traces, names, atlas) in labs.items():
+        alone = joint_readings(traces, names, [r.fps for r in recordings], config)[1]
+        readings = {"correlation": by_name([abs_correlation(x) for x in traces], names),
+                    ALONE: by_name(alone, names), ACROSS: by_name(every[start:start + len(traces)], names)}
+        start += len(traces)
+        report[source] = {key: score_pair_set(readings, {ALONE: "model", ACROSS: "model"}, pairs, atlas)
+                          for key, pairs in pair_sets(names).items()}
+        for key, scored in report[source].items():
+            for name, s in scored.items():
+                print(f"{Path(source).name:16s} {key:6s} {name:28s} AUROC {s['auroc']:.3f}  "
+                      f"Δ {s['delta_vs_corr']:+.3f} "
+                      f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
+                      f"{s['positives']} responding)", flush=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.json, json.dumps(report, indent=1, default=float))
+    return report
+
+
+if __name__ == "__main__":
+    np.seterr(invalid="ignore")
+    main()

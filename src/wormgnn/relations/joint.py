@@ -1,0 +1,163 @@
+"""A relation model fitted to every worm at once (``wormgnn graph --model joint``): coupling
+among named neurons shared by all worms, beside each worm's own low-rank drive.
+
+Per worm, the correlations of named neurons mix two things: the shared drive (the motor
+program that moves whole groups of neurons together, and whatever unrecorded neurons
+add) and the coupling between pairs. A latent-variable Gaussian graphical model
+(Chandrasekaran, Parrilo & Willsky 2012) separates them: the precision of worm w's named
+neurons is
+
+    K_w = S[w's names] + diag(exp(d_w)) − U_w U_wᵀ,
+
+with S the coupling, one matrix over every name of every worm (and every lab); d_w each
+neuron's own variance in that worm, and U_w (neurons × rank) the worm's drive, so no worm's
+drive has to be anyone else's. Fitted by maximum likelihood on each worm's drift-free
+correlations, a ridge on S; its reading is |S[i, j]|, averaged over a few fits from different
+random drives (one fit's reading moves with its start by about ±0.02 AUROC). Settings (rank,
+ridge, drift window) were chosen on simulated atlases of worms matched to real recordings
+(docs/relations.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wormgnn.errors import WormGnnError
+
+READING = "joint coupling"
+"""The reading's name in ``graph.json``."""
+
+
+@dataclass(frozen=True)
+class JointCouplingConfig:
+    rank: int = 3
+    """Dimensions of each worm's own drive."""
+    ridge: float = 1.0
+    """Squared penalty on the shared coupling: pulls pairs no worm supports towards 0."""
+    drift_window_s: float = 60.0
+    """Each neuron's running mean over this long is removed first (slow drift, bleaching)."""
+    steps: int = 2500
+    learning_rate: float = 0.02
+    fits: int = 3
+    """Fits from different random drives, their |S| averaged: one fit's reading moves with its start."""
+    seed: int = 0
+
+
+@dataclass
+class JointCoupling:
+    names: list[str]
+    coupling: np.ndarray
+    """|S|, symmetric, over ``names``."""
+    loss: float
+    """The mean over fits of the final penalised negative log-likelihood."""
+
+    def among(self, names: list[str | None]) -> np.ndarray:
+        """The coupling among one worm's neurons, in its order (an unnamed neuron: 0)."""
+        index = {n: i for i, n in enumerate(self.names)}
+        rows = np.array([index.get(n, -1) if n else -1 for n in names])
+        out = self.coupling[np.ix_(np.maximum(rows, 0), np.maximum(rows, 0))].copy()
+        out[rows < 0] = 0.0
+        out[:, rows < 0] = 0.0
+        np.fill_diagonal(out, 0.0)
+        return out
+
+
+def drift_free_correlation(traces: np.ndarray, fps: float, window_s: float) -> np.ndarray:
+    """Correlation matrix of the traces less each neuron's running mean over ``window_s``."""
+    from wormgnn.relations.estimators import without_slow_drift
+
+    x = traces.astype(np.float64)
+    if window_s > 0:
+        x = without_slow_drift(x, fps, window_s)
+    x = x - x.mean(0)
+    x = x / np.maximum(x.std(0), 1e-9)
+    return x.T @ x / len(x)
+
+
+def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: list[float],
+                       config: JointCouplingConfig = JointCouplingConfig()) -> JointCoupling:
+    """Fit S, d_w and U_w to every worm's named neurons (``traces[w]`` columns named
+    ``names[w]``, all named), ``config.fits`` times from different random drives; the
+    reading is the mean |S|."""
+    import torch
+
+    if not traces:
+        raise WormGnnError("joint coupling: no worms to fit")
+    vocabulary = sorted({n for worm in names for n in worm})
+    index = {n: i for i, n in enumerate(vocabulary)}
+    rows = [torch.tensor([index[n] for n in worm]) for worm in names]
+    correlations = [torch.tensor(drift_free_correlation(x, f, config.drift_window_s))
+                    for x, f in zip(traces, fps, strict=True)]
+    frames = torch.tensor([float(len(x)) for x in traces], dtype=torch.float64)
+    fits = [_fit_once(correlations, rows, frames / frames.sum(), len(vocabulary), config, config.seed + k)
+            for k in range(max(config.fits, 1))]
+    return JointCoupling(vocabulary, np.mean([np.abs(s) for s, _ in fits], axis=0),
+                         float(np.mean([loss for _, loss in fits])))
+
+
+def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCouplingConfig,
+              seed: int) -> tuple[np.ndarray, float]:
+    """One maximum-likelihood fit by Adam from a random drive (S = 0, d_w from each worm's
+    shrunk precision): a step that leaves some K_w not positive definite is undone, Adam's
+    momentum forgotten and the step halved (it grows back slowly). Returns S and the loss."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    coupling = torch.zeros((m, m), dtype=torch.float64, requires_grad=True)
+    own = [torch.log(torch.diagonal(torch.linalg.inv(0.9 * c + 0.1 * torch.eye(len(c))))).requires_grad_()
+           for c in correlations]
+    drive = [(0.01 * torch.randn(len(r), config.rank, dtype=torch.float64, generator=generator)).requires_grad_()
+             for r in rows]
+    params = [coupling, *own, *drive]
+    off_diagonal = 1 - torch.eye(m, dtype=torch.float64)
+
+    def objective() -> torch.Tensor | None:
+        shared = (coupling + coupling.T) / 2 * off_diagonal
+        total = config.ridge * (shared ** 2).sum()
+        for w, (r, c) in enumerate(zip(rows, correlations, strict=True)):
+            precision = shared[r][:, r] + torch.diag(torch.exp(own[w])) - drive[w] @ drive[w].T
+            factor, info = torch.linalg.cholesky_ex(precision)
+            if info > 0:
+                return None
+            total = total + weights[w] * (-2 * torch.log(torch.diagonal(factor)).sum() + (c * precision).sum())
+        return total
+
+    rate = config.learning_rate
+    optimizer = torch.optim.Adam(params, lr=rate)
+    loss = objective()
+    for _ in range(config.steps):
+        saved = [p.detach().clone() for p in params]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        stepped = objective()
+        if stepped is None:
+            with torch.no_grad():
+                for p, s in zip(params, saved, strict=True):
+                    p.copy_(s)
+            rate /= 2
+            optimizer = torch.optim.Adam(params, lr=rate)
+            stepped = objective()
+        elif rate < config.learning_rate:
+            rate = min(config.learning_rate, rate * 1.02)
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+        loss = stepped
+    return ((coupling + coupling.T) / 2 * off_diagonal).detach().numpy(), float(loss.detach())
+
+
+def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps: list[float],
+                   config: JointCouplingConfig = JointCouplingConfig()) -> tuple[JointCoupling, list[np.ndarray], dict]:
+    """The fitted model, each worm's reading of one model fitted to all of them (only named neurons enter the
+    fit; an unnamed neuron reads 0), and the fit's log."""
+    named = [[i for i, n in enumerate(worm) if n] for worm in names]
+    if not any(named):
+        raise WormGnnError("--model joint: no worm has named neurons (it pools neurons by name)")
+    fitted = fit_joint_coupling([x[:, idx] for x, idx in zip(traces, named, strict=True) if idx],
+                                [[worm[i] for i in idx] for worm, idx in zip(names, named, strict=True) if idx],
+                                [f for f, idx in zip(fps, named, strict=True) if idx], config)
+    log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
+           "joint_ridge": config.ridge, "joint_fits": config.fits}
+    return fitted, [fitted.among(worm) for worm in names], log
