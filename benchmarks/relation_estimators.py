@@ -30,6 +30,7 @@ import numpy as np
 
 from wormgnn.files import atomic_write_text
 from wormgnn.relations.estimators import extended_estimates as estimates
+from wormgnn.relations.joint import JointCouplingConfig, joint_readings
 from wormgnn.relations.truths import TrueCoupling, score
 from wormgnn.sim import simulate
 from wormgnn.sim.calibration import simulator_settings
@@ -45,16 +46,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--trials", type=int, default=100, help="simulated atlas: trials per named neuron and worm")
     parser.add_argument("--simulator", default="", help="simulator settings (broad_drive=1.2,drift=0.3) or calibrated")
     parser.add_argument("--joint", default="", help="simulated atlas: joint coupling RANKxRIDGE, comma-separated")
+    parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
+    parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
     args = parser.parse_args(argv)
     settings = simulator_settings(args.simulator)
     joint = joint_settings(args.joint)
     report = {"duration_s": args.duration, "against": args.against, "simulator": settings, "baseline": args.baseline,
-              "joint": [list(j) for j in joint], "seeds": {}}
+              "joint": [list(j) for j in joint], "joint_steps": args.joint_steps, "joint_fits": args.joint_fits,
+              "seeds": {}}
     for seed in (int(s) for s in args.seeds.split(",")):
         if args.against == "simulated-atlas":
             report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials, settings, joint,
-                                                            args.baseline)
+                                                            args.baseline, (args.joint_steps, args.joint_fits))
             for name, s in report["seeds"][seed].items():
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
@@ -104,11 +108,11 @@ def joint_settings(text: str) -> list[tuple[int, float]]:
 
 
 def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
-                            joint: list[tuple[int, float]] = (), baseline: str = "correlation") -> dict:
+                            joint: list[tuple[int, float]] = (), baseline: str = "correlation",
+                            joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits)) -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
     fitted to all the seed's worms, scored on the pooled pairs against the simulated atlas of
     the same worms."""
-    from wormgnn.relations.joint import JointCouplingConfig, joint_readings
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
     from wormgnn.relations.scoring import by_name
     from wormgnn.relations.truths import SimulatedAtlasTruth
@@ -126,7 +130,8 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
         names.append(prep.names[:n])
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
     for rank, ridge in joint:
-        fitted = joint_readings(traces, names, [r.fps for r in recordings], JointCouplingConfig(rank=rank, ridge=ridge))
+        config = JointCouplingConfig(rank=rank, ridge=ridge, steps=joint_fit[0], fits=joint_fit[1])
+        fitted = joint_readings(traces, names, [r.fps for r in recordings], config)
         readings[f"joint coupling rank {rank} ridge {ridge:g}"] = by_name(fitted[1], names)
     if baseline not in readings:
         raise SystemExit(f"--baseline {baseline}: not a reading here (one of: {', '.join(readings)})")

@@ -39,11 +39,12 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     baseline = "partial correlation (LW)"
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "1", "--duration", "150",
                              "--against", "simulated-atlas", "--trials", "30", "--joint", "1x1",
-                             "--baseline", baseline], capture_output=True, text=True, timeout=600)
+                             "--joint-steps", "200", "--joint-fits", "1", "--baseline", baseline],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     scores = report["seeds"]["1"]
-    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0]]
+    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0]] and report["joint_steps"] == 200
     joint = scores["joint coupling rank 1 ridge 1"]
     assert scores[baseline]["delta_vs_corr"] == 0 and scores["correlation"]["delta_vs_corr"] != 0
     assert joint["pairs"] == scores["correlation"]["pairs"] and joint["delta_ci"][0] <= joint["delta_ci"][1]
