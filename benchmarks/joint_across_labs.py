@@ -6,15 +6,18 @@ another lab's worms read a lab's own pairs better than one fitted to that lab al
         --data flavell2023/ --json across.json
 
 For each lab prints, on its pooled and shared atlas pairs (each worm's named neurons), the
-AUROC of |correlation|, of the joint coupling fitted to that lab alone and of the one fitted to
-every lab, with the paired 95% interval of each difference to |correlation|. Each recording
-keeps its own frame rate (the fit reads correlations only).
+AUROC of |correlation|, of the joint coupling fitted to that lab alone (what ``wormgnn graph
+--model joint`` reads) and of the one fitted to every lab, with the paired 95% interval of each
+difference to |correlation|. Each recording keeps its own frame rate (the fit reads
+correlations only). ``--ridge`` and ``--sparsity`` set the penalty on the coupling (the
+defaults are the package's).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +26,10 @@ from wormgnn.files import atomic_write_text
 from wormgnn.relations.estimators import abs_correlation
 from wormgnn.relations.joint import JointCouplingConfig, joint_readings
 from wormgnn.relations.pairsets import pair_sets, score_pair_set
+from wormgnn.relations.run import neuron_traces
 from wormgnn.relations.scoring import by_name
 from wormgnn.relations.truths import truths_for
 from wormgnn.sources import load_dataset
-from wormgnn.windows import prepare
 
 ALONE, ACROSS = "joint coupling, this lab", "joint coupling, every lab"
 
@@ -34,11 +37,7 @@ ALONE, ACROSS = "joint coupling, this lab", "joint coupling, every lab"
 def named_traces(source: str):
     """A lab's recordings, each worm's named neurons' z-scored traces and names, its atlas."""
     recordings = list(load_dataset(source))
-    traces, names = [], []
-    for prep in prepare(recordings, "named"):
-        n = int(prep.mask.sum())
-        traces.append(prep.traces[:, :n])
-        names.append(list(prep.names[:n]))
+    traces, names, _ = neuron_traces(recordings, "named")
     atlas = [t for t in truths_for(recordings, [None] * len(recordings), None, "wt", None)[0] if t.key == "atlas"]
     if not atlas:
         raise SystemExit(f"{source}: the atlas covers none of its worms")
@@ -51,8 +50,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, required=True, help="where to write the results")
     parser.add_argument("--steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of each fit")
     parser.add_argument("--fits", type=int, default=JointCouplingConfig.fits, help="fits averaged")
+    parser.add_argument("--ridge", type=float, default=JointCouplingConfig.ridge, help="squared penalty on S")
+    parser.add_argument("--sparsity", type=float, default=JointCouplingConfig.sparsity, help="|S| penalty")
     args = parser.parse_args(argv)
-    config = JointCouplingConfig(steps=args.steps, fits=args.fits)
+    config = JointCouplingConfig(steps=args.steps, fits=args.fits, ridge=args.ridge, sparsity=args.sparsity)
     labs = {source: named_traces(source) for source in args.data}
     every = joint_readings([x for lab in labs.values() for x in lab[1]], [n for lab in labs.values() for n in lab[2]],
                            [r.fps for lab in labs.values() for r in lab[0]], config)[1]
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
                       f"{s['positives']} responding)", flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
+    report = {"config": asdict(config), "labs": report}
     atomic_write_text(args.json, json.dumps(report, indent=1, default=float))
     return report
 

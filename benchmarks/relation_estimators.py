@@ -15,8 +15,9 @@ worms as ``wormgnn graph`` does) with the paired 95% interval of its difference 
 |correlation|, of: |correlation|, |lagged correlation| at lags 1–3 (i's past against j's
 present: directed), |partial correlation| (ridge-regularised precision), a ridge one-step
 Granger model, the yardsticks after removing each behavioral state's mean (the motor
-program's drive), and correlation after removing the first principal components; with ``--joint RANKxRIDGE,...`` also
-the joint coupling (``relations.joint``) fitted to every worm of the seed at once, per setting.
+program's drive), and correlation after removing the first principal components; with
+``--joint RANKxRIDGE[xSPARSITY],...`` also the joint coupling (``relations.joint``) fitted to
+every worm of the seed at once, per setting.
 ``--baseline`` names the reading every interval is paired with (default |correlation|).
 """
 
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--against", choices=("coupling", "simulated-atlas"), default="coupling")
     parser.add_argument("--trials", type=int, default=100, help="simulated atlas: trials per named neuron and worm")
     parser.add_argument("--simulator", default="", help="simulator settings (broad_drive=1.2,drift=0.3) or calibrated")
-    parser.add_argument("--joint", default="", help="simulated atlas: joint coupling RANKxRIDGE, comma-separated")
+    parser.add_argument("--joint", default="",
+                        help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY], comma-separated")
     parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
     parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
@@ -63,6 +65,10 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
                       f"{s['positives']} responding)", flush=True)
+                for other, paired in s.get("versus", {}).items():
+                    if other.startswith("partial correlation (LW)"):
+                        print(f"seed {seed}  {name} against {other}: Δ {paired['delta']:+.3f} "
+                              f"[{paired['delta_ci'][0]:+.3f}, {paired['delta_ci'][1]:+.3f}]", flush=True)
             continue
         recordings, truths = simulate(worms=5, seed=seed, duration_s=args.duration, **settings)
         scores: dict[str, list[float]] = {}
@@ -99,21 +105,26 @@ def over_seeds(seeds: dict[int, dict]) -> dict:
     return out
 
 
-def joint_settings(text: str) -> list[tuple[int, float]]:
-    """``"3x1,2x0.3"`` → [(3, 1.0), (2, 0.3)]: (rank, ridge) of each joint coupling to fit."""
+def joint_settings(text: str) -> list[tuple[int, float, float]]:
+    """``"3x1,2x0.3,3x0x0.003"`` → [(3, 1.0, 0.0), (2, 0.3, 0.0), (3, 0.0, 0.003)]: (rank, ridge,
+    sparsity) of each joint coupling to fit."""
     try:
-        return [(int(rank), float(ridge)) for rank, ridge in (item.split("x") for item in text.split(",") if item)]
+        settings = [item.split("x") for item in text.split(",") if item]
+        if any(len(parts) not in (2, 3) for parts in settings):
+            raise ValueError
+        return [(int(parts[0]), float(parts[1]), float(parts[2]) if len(parts) == 3 else 0.0) for parts in settings]
     except ValueError:
-        raise SystemExit(f"--joint {text}: expected RANKxRIDGE pairs, e.g. 3x1,2x0.3") from None
+        raise SystemExit(f"--joint {text}: expected RANKxRIDGE or RANKxRIDGExSPARSITY, e.g. 3x1,3x0x0.003") from None
 
 
 def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
-                            joint: list[tuple[int, float]] = (), baseline: str = "correlation",
+                            joint: list[tuple[int, float, float]] = (), baseline: str = "correlation",
                             joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits)) -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
     fitted to all the seed's worms, scored on the pooled pairs against the simulated atlas of
     the same worms."""
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
+    from wormgnn.relations.run import neuron_traces
     from wormgnn.relations.scoring import by_name
     from wormgnn.relations.truths import SimulatedAtlasTruth
     from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
@@ -122,20 +133,19 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
     worms = simulated_worms(worms=5, seed=seed, duration_s=duration, **(settings or {}))
     truth = SimulatedAtlasTruth(simulated_atlas(worms, StimulationProtocol(trials=trials), seed=seed))
     recordings = [w.recording for w in worms]
-    per_worm, names, traces = [], [], []
-    for rec, prep in zip(recordings, prepare(recordings, "named"), strict=True):
-        n = int(prep.mask.sum())
-        traces.append(prep.traces[:, :n])
-        per_worm.append(estimates(traces[-1], np.asarray(rec.labels), rec.fps))
-        names.append(prep.names[:n])
+    traces, names, _ = neuron_traces(recordings, "named")
+    per_worm = [estimates(x, np.asarray(rec.labels), rec.fps) for rec, x in zip(recordings, traces, strict=True)]
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
-    for rank, ridge in joint:
-        config = JointCouplingConfig(rank=rank, ridge=ridge, steps=joint_fit[0], fits=joint_fit[1])
+    models = {}
+    for rank, ridge, sparsity in joint:
+        config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1])
         fitted = joint_readings(traces, names, [r.fps for r in recordings], config)
-        readings[f"joint coupling rank {rank} ridge {ridge:g}"] = by_name(fitted[1], names)
+        name = f"joint coupling rank {rank} ridge {ridge:g}" + (f" sparsity {sparsity:g}" if sparsity else "")
+        readings[name] = by_name(fitted[1], names)
+        models[name] = "model"  # paired with every other reading too (``versus``)
     if baseline not in readings:
         raise SystemExit(f"--baseline {baseline}: not a reading here (one of: {', '.join(readings)})")
-    return score_pair_set(readings, {}, pair_sets(names)["pooled"], truth, baseline=baseline)
+    return score_pair_set(readings, models, pair_sets(names)["pooled"], truth, baseline=baseline)
 
 
 if __name__ == "__main__":

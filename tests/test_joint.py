@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -75,3 +77,14 @@ def test_unnamed_neurons_read_zero_and_a_worm_without_names_is_refused():
     np.testing.assert_array_equal(reading, [[0, 0, 0.4], [0, 0, 0], [0.4, 0, 0]])
     with pytest.raises(WormGnnError, match="no worm has named neurons"):
         joint_readings([np.zeros((50, 2))], [[None, None]], [1.0])
+
+
+def test_a_sparsity_penalty_sets_the_uncoupled_pairs_nearer_zero_than_the_coupled_ones():
+    traces, names, edges = _worms()
+    base = JointCouplingConfig(rank=1, ridge=0.0, drift_window_s=0, steps=600, fits=1)
+    plain = fit_joint_coupling(traces, names, [1.0] * 3, base)
+    sparse = fit_joint_coupling(traces, names, [1.0] * 3, replace(base, sparsity=0.05))
+    index = [NAMES.index(n) for n in sparse.names]
+    uncoupled = ~edges[np.ix_(index, index)] & ~np.eye(len(index), dtype=bool)
+    assert np.median(sparse.coupling[uncoupled]) < 0.5 * np.median(plain.coupling[uncoupled])
+    assert np.median(sparse.coupling[edges[np.ix_(index, index)]]) > 0.15  # the coupled pairs (0.3) survive

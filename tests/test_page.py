@@ -38,3 +38,26 @@ def test_the_page_is_drawn_from_graph_json_and_the_kept_matrices(tmp_path):
     page = graph_report(tmp_path).read_text()
     assert 'id="relations_vs_truth"' in page and 'id="relation_auroc"' in page and "a note" in page
     assert "<td>0.800</td>" in page
+
+
+def test_the_pair_sets_show_the_shown_reading_against_the_best_yardstick(tmp_path):
+    def entry(value, kind, versus=None):
+        scored = {"auroc": value, "auprc": 0.2, "spearman": 0.1, "pairs": 900, "positives": 60, "kind": kind,
+                  "delta_vs_corr": value - 0.56, "delta_ci": [value - 0.59, value - 0.53]}
+        return scored | ({"versus": versus} if versus else {})
+
+    paired = {"delta": 0.014, "delta_ci": [-0.01, 0.04], "delta_ci_senders": [-0.02, 0.05]}
+    pooled = {"gnn": entry(0.61, "model", {"correlation": {**paired, "delta": 0.05}, "partial": paired,
+                                           "weak": {**paired, "delta": 0.2}}),
+              "correlation": entry(0.56, "yardstick"), "partial": entry(0.596, "yardstick"),
+              "weak": entry(0.41, "yardstick")}
+    result = _result()
+    result["truths"]["atlas"]["pooled"] = pooled
+    lines = render_terminal(result).splitlines()
+    assert "  pooled: gnn vs best yardstick, partial: Δ +0.014 [-0.010, +0.040]" in lines
+    (tmp_path / "graph.json").write_text(json.dumps(result))
+    m = np.eye(4)
+    np.savez(tmp_path / EXAMPLE, worm=np.array("w1"), names=np.array(["A", "B", "C", "D"]), model=m,
+             correlation=m, truth=m, truth_title=np.array("truth"), truth_unit=np.array("unit"))
+    page = graph_report(tmp_path).read_text()
+    assert "<td>gnn</td><td>partial</td><td>+0.014</td><td>[-0.010, +0.040]</td><td>[-0.020, +0.050]</td>" in page

@@ -70,6 +70,28 @@ def test_a_reading_that_knows_the_truth_beats_correlation_with_an_interval_above
     assert set(model) >= {"auroc", "auprc", "spearman", "pairs", "positives", "delta_vs_corr", "delta_ci", "kind"}
 
 
+def test_a_model_reading_is_paired_with_every_yardstick_and_the_baseline_entry_agrees():
+    rng = np.random.default_rng(1)
+    names = [[f"N{i:02d}" for i in range(30)] for _ in range(2)]
+    truth = NamedTruth()
+    positive = truth.among(0, names[0]).positive
+    matrices = {"correlation": [rng.random((30, 30)) for _ in names],
+                "partial": [positive + 1.5 * rng.random((30, 30)) for _ in names],
+                "model": [positive + 0.5 * rng.random((30, 30)) for _ in names],
+                "other model": [rng.random((30, 30)) for _ in names]}
+    readings = {name: by_name(m, names) for name, m in matrices.items()}
+    kinds = {"model": "model", "other model": "model"}
+    scored = score_pair_set(readings, kinds, pair_sets(names)["pooled"], truth)
+    versus = scored["model"]["versus"]
+    assert set(versus) == {"correlation", "partial"}  # yardsticks only, never another model reading
+    assert versus["correlation"]["delta"] == scored["model"]["delta_vs_corr"]
+    assert versus["correlation"]["delta_ci"] == scored["model"]["delta_ci"]
+    assert versus["partial"]["delta"] == pytest.approx(scored["model"]["auroc"] - scored["partial"]["auroc"])
+    assert 0 < versus["partial"]["delta_ci"][0] < versus["partial"]["delta"] < versus["partial"]["delta_ci"][1]
+    assert scored["other model"]["versus"]["partial"]["delta_ci_senders"][1] < 0
+    assert "versus" not in scored["partial"]
+
+
 def test_yardsticks_alone_on_real_worms_reproduce_the_atlas_pair_counts(tmp_path, kato_path):
     import json
 

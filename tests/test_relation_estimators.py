@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "relation_estimators.py"
 
 
@@ -38,22 +40,28 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     out = tmp_path / "j.json"
     baseline = "partial correlation (LW)"
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(out), "--seeds", "1", "--duration", "150",
-                             "--against", "simulated-atlas", "--trials", "30", "--joint", "1x1",
+                             "--against", "simulated-atlas", "--trials", "30", "--joint", "1x1x0.01",
                              "--joint-steps", "200", "--joint-fits", "1", "--baseline", baseline],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     scores = report["seeds"]["1"]
-    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0]] and report["joint_steps"] == 200
-    joint = scores["joint coupling rank 1 ridge 1"]
+    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0, 0.01]] and report["joint_steps"] == 200
+    joint = scores["joint coupling rank 1 ridge 1 sparsity 0.01"]
     assert scores[baseline]["delta_vs_corr"] == 0 and scores["correlation"]["delta_vs_corr"] != 0
     assert joint["pairs"] == scores["correlation"]["pairs"] and joint["delta_ci"][0] <= joint["delta_ci"][1]
+    assert joint["kind"] == "model" and joint["versus"]["correlation"]["delta"] == pytest.approx(
+        joint["auroc"] - scores["correlation"]["auroc"])  # paired with every yardstick, whatever the baseline
+    assert "against partial correlation (LW)" in result.stdout
 
 
 def test_script_refuses_bad_joint_settings_and_an_unknown_baseline(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3by1"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "--joint 3by1: expected RANKxRIDGE" in result.stderr
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3x1x2x4"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "--joint 3x1x2x4: expected RANKxRIDGE" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "j.json").exists()
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--seeds", "1",
                              "--duration", "120", "--against", "simulated-atlas", "--trials", "5",

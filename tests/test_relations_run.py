@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import write_sim_folder
 
 
@@ -123,6 +124,10 @@ def test_graph_joint_fits_one_coupling_to_every_worm_and_scores_it_as_a_model(tm
     pooled = summary["truths"]["atlas"]["pooled"]
     assert pooled["joint coupling"]["pairs"] == pooled["correlation"]["pairs"] == 1851
     assert pooled["joint coupling"]["kind"] == "model" and len(pooled["joint coupling"]["delta_ci"]) == 2
+    versus = pooled["joint coupling"]["versus"]  # held against every yardstick, e.g. partial correlation
+    assert versus["partial correlation (LW)"]["delta"] == pytest.approx(
+        pooled["joint coupling"]["auroc"] - pooled["partial correlation (LW)"]["auroc"])
+    assert "pooled: joint coupling vs best yardstick, derivative correlation: Δ" in result.stdout
     assert summary["train_log"]["joint_rank"] == 3 and not (out / "model.safetensors").exists()
     from wormgnn.sim.io import read_matrix_csv
 

@@ -12,10 +12,10 @@ neurons is
 with S the coupling, one matrix over every name of every worm (and every lab); d_w each
 neuron's own variance in that worm, and U_w (neurons × rank) the worm's drive, so no worm's
 drive has to be anyone else's. Fitted by maximum likelihood on each worm's drift-free
-correlations, a ridge on S; its reading is |S[i, j]|, averaged over a few fits from different
-random drives (one fit's reading moves with its start by about ±0.02 AUROC). Settings (rank,
-ridge, drift window) were chosen on simulated atlases of worms matched to real recordings
-(docs/relations.md).
+correlations, a small absolute-value (sparsity) penalty on S; its reading is |S[i, j]|, averaged
+over a few fits from different random drives (one fit's reading moves with its start by about
+±0.02 AUROC). Settings (rank, penalty, drift window) were chosen on simulated atlases of worms
+matched to real recordings (docs/relations.md).
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ from wormgnn.errors import WormGnnError
 
 READING = "joint coupling"
 """The reading's name in ``graph.json``."""
+SMOOTHING = 1e-6
+"""|s| is penalised as sqrt(s² + SMOOTHING), so that Adam's gradient exists at 0."""
 
 
 @dataclass(frozen=True)
 class JointCouplingConfig:
     rank: int = 3
     """Dimensions of each worm's own drive."""
-    ridge: float = 1.0
-    """Squared penalty on the shared coupling: pulls pairs no worm supports towards 0."""
+    ridge: float = 0.0
+    """Squared penalty on the shared coupling (off by default: the sparsity penalty read better)."""
+    sparsity: float = 0.005
+    """Absolute-value penalty on the shared coupling (smoothed at 0): few pairs coupled, as in a wiring diagram."""
     drift_window_s: float = 60.0
     """Each neuron's running mean over this long is removed first (slow drift, bleaching)."""
     steps: int = 2500
@@ -116,6 +120,8 @@ def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCoup
     def objective() -> torch.Tensor | None:
         shared = (coupling + coupling.T) / 2 * off_diagonal
         total = config.ridge * (shared ** 2).sum()
+        if config.sparsity:
+            total = total + config.sparsity * torch.sqrt(shared ** 2 + SMOOTHING).sum()
         for w, (r, c) in enumerate(zip(rows, correlations, strict=True)):
             precision = shared[r][:, r] + torch.diag(torch.exp(own[w])) - drive[w] @ drive[w].T
             factor, info = torch.linalg.cholesky_ex(precision)
@@ -159,5 +165,5 @@ def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps:
                                 [[worm[i] for i in idx] for worm, idx in zip(names, named, strict=True) if idx],
                                 [f for f, idx in zip(fps, named, strict=True) if idx], config)
     log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
-           "joint_ridge": config.ridge, "joint_fits": config.fits}
+           "joint_ridge": config.ridge, "joint_sparsity": config.sparsity, "joint_fits": config.fits}
     return fitted, [fitted.among(worm) for worm in names], log

@@ -74,6 +74,14 @@ def pair_set_lines(result: dict) -> list[str]:
         cells = "  ".join(f"{interval(truth[name][reading]):<34}" if reading in truth[name] else f"{'–':<34}"
                           for name in sets)
         lines.append(f"  {reading[:26]:<26}  {cells}".rstrip())
+    shown = result.get("shown", result["model"])
+    for name in sets:  # the shown reading against the best yardstick there (every pairing is in graph.json)
+        versus = truth[name].get(shown, {}).get("versus")
+        if versus:
+            best = max(versus, key=lambda other: truth[name][other]["auroc"])
+            low, high = versus[best]["delta_ci"]
+            lines.append(f"  {name}: {shown} vs best yardstick, {best}: Δ {versus[best]['delta']:+.3f} "
+                         f"[{low:+.3f}, {high:+.3f}]")
     return lines
 
 
@@ -133,6 +141,14 @@ def _pair_set_tables(result: dict) -> str:
                 f"{first['positives']} positive), per named pair over worms</h2><table><tr><th>reading</th>"
                 "<th>kind</th><th>AUROC</th><th>Δ vs |corr|</th><th>95% (pairs)</th><th>95% (stimulated "
                 f"neurons)</th><th>AUPRC</th><th>Spearman</th></tr>{rows}</table>")
+        versus = "".join(
+            f"<tr><td>{html.escape(r)}</td><td>{html.escape(other)}</td><td>{p['delta']:+.3f}</td>"
+            f"<td>{ci(p, 'delta_ci')}</td><td>{ci(p, 'delta_ci_senders')}</td></tr>"
+            for r, e in scores.items() for other, p in e.get("versus", {}).items())
+        if versus:
+            out += (f"<h3>Model readings against every yardstick, {name} pairs (paired AUROC difference)</h3>"
+                    "<table><tr><th>model reading</th><th>yardstick</th><th>Δ AUROC</th><th>95% (pairs)</th>"
+                    f"<th>95% (stimulated neurons)</th></tr>{versus}</table>")
     return out
 
 

@@ -62,7 +62,8 @@ def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set,
     """Every reading against a truth over one pair set: AUROC, AUPRC, Spearman with
     |amplitude|, pairs, positives, and the paired bootstrap of its AUROC difference to
     ``baseline`` (|correlation|; ``delta_ci`` pairs resampled, ``delta_ci_senders`` stimulated
-    neurons; the keys keep their names whatever the baseline)."""
+    neurons; the keys keep their names whatever the baseline). A model reading also carries
+    ``versus``: the same paired difference to every yardstick, by name."""
     names = sorted({n for pair in pairs for n in pair})
     if not names:
         return {}
@@ -76,21 +77,31 @@ def score_pair_set(readings: dict[str, dict], kinds: dict[str, str], pairs: set,
     amplitude = truth_pairs.amplitude[rows, cols] if truth_pairs.amplitude is not None else None
     draws = {"pairs": resample_counts(kept, seed, False), "senders": resample_counts(kept, seed, True)}
     values = {name: np.array([r.get(p, np.nan) for p in kept]) for name, r in readings.items()}
-    base = {k: bootstrap_auroc(values[baseline], positive, d) for k, d in draws.items()} if baseline in values else {}
+    values = {name: v for name, v in values.items() if np.all(np.isfinite(v))}
+    drawn = {name: {k: bootstrap_auroc(v, positive, d) for k, d in draws.items()} for name, v in values.items()}
+    areas = {name: auroc(v, positive) for name, v in values.items()}
+    yardsticks = [name for name in values if kinds.get(name, "yardstick") == "yardstick"]
     out = {}
     for name, v in values.items():
-        if not np.all(np.isfinite(v)):
-            continue
-        entry = {"auroc": auroc(v, positive), "auprc": auprc(v, positive),
+        kind = kinds.get(name, "yardstick")
+        entry = {"auroc": areas[name], "auprc": auprc(v, positive),
                  "spearman": spearman(v, amplitude) if amplitude is not None else float("nan"),
-                 "pairs": len(kept), "positives": int(positive.sum()), "kind": kinds.get(name, "yardstick")}
-        if base:
-            entry["delta_vs_corr"] = entry["auroc"] - auroc(values[baseline], positive)
-            for k, d in draws.items():
-                suffix = "" if k == "pairs" else f"_{k}"
-                entry[f"delta_ci{suffix}"] = _interval(bootstrap_auroc(v, positive, d) - base[k])
+                 "pairs": len(kept), "positives": int(positive.sum()), "kind": kind}
+        if baseline in values:
+            entry |= _paired(areas[name], drawn[name], areas[baseline], drawn[baseline])
+            entry["delta_vs_corr"] = entry.pop("delta")
+        if kind == "model":  # a model reading is also held against every yardstick, not only the baseline
+            entry["versus"] = {other: _paired(areas[name], drawn[name], areas[other], drawn[other])
+                               for other in yardsticks}
         out[name] = entry
     return out
+
+
+def _paired(value: float, resampled: dict, other: float, other_resampled: dict) -> dict:
+    """``delta``, and its intervals with pairs resampled (``delta_ci``) and stimulated
+    neurons resampled (``delta_ci_senders``)."""
+    return {"delta": value - other, **{"delta_ci" + ("" if k == "pairs" else f"_{k}"):
+                                       _interval(resampled[k] - other_resampled[k]) for k in resampled}}
 
 
 def scored_pair_sets(truth, per_worm: list[dict], names: list[list[str | None]], kinds: dict[str, str],

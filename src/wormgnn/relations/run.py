@@ -87,15 +87,21 @@ def _train_and_read(recordings, out: Path, source: str, neurons: str, profile_na
     return per_worm, names, rows, {k: v for k, v in trained.log.items() if isinstance(v, (int, float))}
 
 
-def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None = None):
-    """Per worm the yardsticks, on the neurons a model would see; with ``joint`` (a
-    ``JointCouplingConfig``) also the joint coupling fitted to every worm at once, its matrix
-    over every name written to ``out``."""
+def neuron_traces(recordings, neurons: str = "named") -> tuple[list[np.ndarray], list[list], list[list[int]]]:
+    """Per worm the (z-scored) traces of the neurons a reading sees, padding left out: the
+    traces, their names and their rows in the recording."""
     from wormgnn.windows import prepare
 
     prepared = prepare(recordings, neurons)
     names, rows = _neurons(recordings, prepared, neurons)
-    traces = [prep.traces[:, :len(index)] for prep, index in zip(prepared, rows, strict=True)]
+    return [prep.traces[:, :len(index)] for prep, index in zip(prepared, rows, strict=True)], names, rows
+
+
+def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None = None):
+    """Per worm the yardsticks, on the neurons a model would see; with ``joint`` (a
+    ``JointCouplingConfig``) also the joint coupling fitted to every worm at once, its matrix
+    over every name written to ``out``."""
+    traces, names, rows = neuron_traces(recordings, neurons)
     per_worm = [reference_relations(x, rec.fps) for rec, x in zip(recordings, traces, strict=True)]
     if joint is None:
         return per_worm, names, rows, {}
