@@ -18,7 +18,8 @@ Granger model, the yardsticks after removing each behavioral state's mean (the m
 program's drive), and correlation after removing the first principal components; with
 ``--joint RANKxRIDGE[xSPARSITY],...`` also the joint coupling (``relations.joint``) fitted to
 every worm of the seed at once, per setting.
-``--baseline`` names the reading every interval is paired with (default |correlation|).
+``--baseline`` names the reading every interval is paired with (default |correlation|);
+``--pair-set shared`` scores the pairs among the names every worm has instead.
 """
 
 from __future__ import annotations
@@ -51,16 +52,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
     parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
+    parser.add_argument("--pair-set", choices=("pooled", "shared"), default="pooled",
+                        help="simulated atlas: the pair set scored (pooled or shared)")
     args = parser.parse_args(argv)
     settings = simulator_settings(args.simulator)
     joint = joint_settings(args.joint)
     report = {"duration_s": args.duration, "against": args.against, "simulator": settings, "baseline": args.baseline,
+              "pair_set": args.pair_set,
               "joint": [list(j) for j in joint], "joint_steps": args.joint_steps, "joint_fits": args.joint_fits,
               "seeds": {}}
     for seed in (int(s) for s in args.seeds.split(",")):
         if args.against == "simulated-atlas":
             report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials, settings, joint,
-                                                            args.baseline, (args.joint_steps, args.joint_fits))
+                                                            args.baseline, (args.joint_steps, args.joint_fits),
+                                                            args.pair_set)
             for name, s in report["seeds"][seed].items():
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
@@ -119,10 +124,11 @@ def joint_settings(text: str) -> list[tuple[int, float, float]]:
 
 def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
                             joint: list[tuple[int, float, float]] = (), baseline: str = "correlation",
-                            joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits)) -> dict:
+                            joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits),
+                            pair_set: str = "pooled") -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
-    fitted to all the seed's worms, scored on the pooled pairs against the simulated atlas of
-    the same worms."""
+    fitted to all the seed's worms, scored on one pair set (``pooled`` or ``shared``) against
+    the simulated atlas of the same worms."""
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
     from wormgnn.relations.run import neuron_traces
     from wormgnn.relations.scoring import by_name
@@ -145,7 +151,7 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
         models[name] = "model"  # paired with every other reading too (``versus``)
     if baseline not in readings:
         raise SystemExit(f"--baseline {baseline}: not a reading here (one of: {', '.join(readings)})")
-    return score_pair_set(readings, models, pair_sets(names)["pooled"], truth, baseline=baseline)
+    return score_pair_set(readings, models, pair_sets(names)[pair_set], truth, baseline=baseline)
 
 
 if __name__ == "__main__":

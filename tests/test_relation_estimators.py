@@ -68,3 +68,15 @@ def test_script_refuses_bad_joint_settings_and_an_unknown_baseline(tmp_path):
                              "--baseline", "nonsense"], capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "--baseline nonsense: not a reading" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "j.json").exists()
+
+
+def test_the_shared_pair_set_scores_fewer_pairs_than_the_pooled_one():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("relation_estimators", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pooled = module.against_simulated_atlas(1, 120.0, trials=5, pair_set="pooled")
+    shared = module.against_simulated_atlas(1, 120.0, trials=5, pair_set="shared")
+    assert 0 < shared["correlation"]["pairs"] < pooled["correlation"]["pairs"]
+    assert set(shared) == set(pooled)
