@@ -9,8 +9,8 @@ For each lab prints, on its pooled and shared atlas pairs (each worm's named neu
 AUROC of |correlation|, of the joint coupling fitted to that lab alone (what ``wormgnn graph
 --model joint`` reads) and of the one fitted to every lab, with the paired 95% interval of each
 difference to |correlation|. Each recording keeps its own frame rate (the fit reads
-correlations only). ``--ridge`` and ``--sparsity`` set the penalty on the coupling (the
-defaults are the package's).
+correlations only). ``--ridge`` and ``--sparsity`` set the penalty on the coupling, ``--no-homologs``
+reads each pair without its left/right variants (the defaults are the package's).
 """
 
 from __future__ import annotations
@@ -52,8 +52,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--fits", type=int, default=JointCouplingConfig.fits, help="fits averaged")
     parser.add_argument("--ridge", type=float, default=JointCouplingConfig.ridge, help="squared penalty on S")
     parser.add_argument("--sparsity", type=float, default=JointCouplingConfig.sparsity, help="|S| penalty")
+    parser.add_argument("--homologs", action=argparse.BooleanOptionalAction, default=JointCouplingConfig.homologs,
+                        help="read each pair as the mean over its left/right variants")
     args = parser.parse_args(argv)
-    config = JointCouplingConfig(steps=args.steps, fits=args.fits, ridge=args.ridge, sparsity=args.sparsity)
+    config = JointCouplingConfig(steps=args.steps, fits=args.fits, ridge=args.ridge, sparsity=args.sparsity,
+                                 homologs=args.homologs)
     labs = {source: named_traces(source) for source in args.data}
     every = joint_readings([x for lab in labs.values() for x in lab[1]], [n for lab in labs.values() for n in lab[2]],
                            [r.fps for lab in labs.values() for r in lab[0]], config)[1]

@@ -17,7 +17,8 @@ present: directed), |partial correlation| (ridge-regularised precision), a ridge
 Granger model, the yardsticks after removing each behavioral state's mean (the motor
 program's drive), and correlation after removing the first principal components; with
 ``--joint RANKxRIDGE[xSPARSITY],...`` also the joint coupling (``relations.joint``) fitted to
-every worm of the seed at once, per setting.
+every worm of the seed at once, per setting, read twice: each pair on its own, and
+averaged over its left/right variants (", bilateral mean": what ``wormgnn graph`` reads).
 ``--baseline`` names the reading every interval is paired with (default |correlation|);
 ``--pair-set shared`` scores the pairs among the names every worm has instead.
 """
@@ -31,12 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from wormgnn.files import atomic_write_text
+from wormgnn.relations.estimators import BILATERAL_PARTIAL, DRIFT_FREE_PARTIAL, bilateral_average
 from wormgnn.relations.estimators import extended_estimates as estimates
-from wormgnn.relations.joint import JointCouplingConfig, joint_readings
+from wormgnn.relations.joint import JointCoupling, JointCouplingConfig, joint_readings
 from wormgnn.relations.truths import TrueCoupling, score
 from wormgnn.sim import simulate
 from wormgnn.sim.calibration import simulator_settings
 from wormgnn.windows import prepare
+
+BILATERAL = ", bilateral mean"
+"""Suffix of a joint reading averaged over each pair's left/right variants (what ``graph`` reads)."""
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -141,14 +146,19 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
     recordings = [w.recording for w in worms]
     traces, names, _ = neuron_traces(recordings, "named")
     per_worm = [estimates(x, np.asarray(rec.labels), rec.fps) for rec, x in zip(recordings, traces, strict=True)]
+    for worm, worm_names in zip(per_worm, names, strict=True):  # as ``wormgnn graph`` adds it
+        worm[BILATERAL_PARTIAL] = bilateral_average(worm_names, worm[DRIFT_FREE_PARTIAL])
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
     models = {}
     for rank, ridge, sparsity in joint:
-        config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1])
-        fitted = joint_readings(traces, names, [r.fps for r in recordings], config)
+        config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1],
+                                     homologs=False)
+        fitted, sides_apart, _ = joint_readings(traces, names, [r.fps for r in recordings], config)
+        averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss)
         name = f"joint coupling rank {rank} ridge {ridge:g}" + (f" sparsity {sparsity:g}" if sparsity else "")
-        readings[name] = by_name(fitted[1], names)
-        models[name] = "model"  # paired with every other reading too (``versus``)
+        readings[name] = by_name(sides_apart, names)
+        readings[name + BILATERAL] = by_name([averaged.among(worm) for worm in names], names)
+        models[name] = models[name + BILATERAL] = "model"  # paired with every other reading too (``versus``)
     if baseline not in readings:
         raise SystemExit(f"--baseline {baseline}: not a reading here (one of: {', '.join(readings)})")
     return score_pair_set(readings, models, pair_sets(names)[pair_set], truth, baseline=baseline)

@@ -27,3 +27,11 @@ def test_lookup_by_names_with_unknown_and_unidentified():
     assert chem[0, 2] == full
     adj = c.adjacency(names)
     assert adj.dtype == bool and not adj.diagonal().any() and (adj == adj.T).all()
+
+
+def test_bilateral_partners_swap_the_side_and_leave_unpaired_neurons_alone():
+    c = load_connectome()
+    assert c.bilateral_partner("AVAL") == "AVAR" and c.bilateral_partner("AVAR") == "AVAL"
+    assert c.bilateral_partner("SMDVL") == "SMDVR" and c.bilateral_partner("IL1DL") == "IL1DR"
+    for unpaired in ("AVL", "RIR", "PVR", "RID", "RMED", "ALA", ""):
+        assert c.bilateral_partner(unpaired) is None  # AVL is one neuron, not AV's left side

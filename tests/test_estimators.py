@@ -1,9 +1,13 @@
 """Relations estimated from traces: the yardsticks, and the wiring diagram as a score."""
 
 import numpy as np
+import pytest
 
 from wormgnn.relations.estimators import (
+    BILATERAL_PARTIAL,
+    DRIFT_FREE_PARTIAL,
     anatomy,
+    bilateral_average,
     extended_estimates,
     ledoit_wolf_partial,
     reference_relations,
@@ -104,3 +108,31 @@ def test_removing_slow_drift_keeps_fast_coupling_and_drops_chance_correlation():
     before, after = abs_correlation(x), abs_correlation(without_slow_drift(x, fps, 60.0))
     assert before[0, 2] > 0.3 and after[0, 2] < 0.1  # chance correlation of two drifts, gone
     assert after[0, 1] > 0.8 > before[0, 1]
+
+
+def test_the_bilateral_mean_averages_each_pairs_left_right_variants_and_never_a_self_pair():
+    names = ["AVAL", "AVAR", "RID", "RIML", "RIMR"]
+    rng = np.random.default_rng(0)
+    matrix = rng.random((5, 5))
+    matrix = matrix + matrix.T
+    np.fill_diagonal(matrix, 0.0)
+    out = bilateral_average(names, matrix)
+    a, b, rid, c, d = range(5)
+    assert out[a, c] == pytest.approx(np.mean([matrix[a, c], matrix[a, d], matrix[b, c], matrix[b, d]]))
+    assert out[a, c] == out[b, d] == out[a, d] == out[b, c]  # one class-level reading for all four variants
+    assert out[rid, a] == pytest.approx((matrix[rid, a] + matrix[rid, b]) / 2)  # RID has no partner
+    assert out[a, b] == pytest.approx(matrix[a, b])  # AVAL-AVAR's variants are itself and its mirror
+    assert np.allclose(out, out.T) and (np.diag(out) == 0).all()
+    alone = bilateral_average(["AVAL", "RIML"], matrix[np.ix_([a, c], [a, c])])  # partners absent: unchanged
+    np.testing.assert_array_equal(alone, matrix[np.ix_([a, c], [a, c])])
+    unnamed = bilateral_average(["AVAL", None, "AVAR"], matrix[np.ix_([a, rid, b], [a, rid, b])])
+    assert unnamed[1, 0] == pytest.approx((matrix[rid, a] + matrix[rid, b]) / 2)  # an unnamed neuron stands alone
+
+
+def test_given_names_the_yardsticks_add_the_drift_free_partial_correlation_read_bilaterally():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 4))
+    names = ["AVAL", "AVAR", "RIML", None]
+    plain, named = reference_relations(x, fps=2.0), reference_relations(x, fps=2.0, names=names)
+    assert BILATERAL_PARTIAL not in plain and set(named) == set(plain) | {BILATERAL_PARTIAL}
+    np.testing.assert_allclose(named[BILATERAL_PARTIAL], bilateral_average(names, plain[DRIFT_FREE_PARTIAL]))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from wormgnn.errors import WormGnnError
+from wormgnn.relations.estimators import bilateral_average
 from wormgnn.relations.joint import JointCoupling, JointCouplingConfig, fit_joint_coupling, joint_readings
 from wormgnn.relations.scoring import auroc
 
@@ -88,3 +89,16 @@ def test_a_sparsity_penalty_sets_the_uncoupled_pairs_nearer_zero_than_the_couple
     uncoupled = ~edges[np.ix_(index, index)] & ~np.eye(len(index), dtype=bool)
     assert np.median(sparse.coupling[uncoupled]) < 0.5 * np.median(plain.coupling[uncoupled])
     assert np.median(sparse.coupling[edges[np.ix_(index, index)]]) > 0.15  # the coupled pairs (0.3) survive
+
+
+def test_the_fit_reads_left_right_variants_alike_unless_told_not_to():
+    rng = np.random.default_rng(1)
+    names = [["AVAL", "AVAR", "RIML", "RIMR", "RID"]] * 2
+    traces = [rng.normal(size=(400, 5)) for _ in range(2)]
+    config = JointCouplingConfig(drift_window_s=0, steps=30, fits=1)
+    fitted, _, log = joint_readings(traces, names, [1.0] * 2, config)
+    apart = fit_joint_coupling(traces, names, [1.0] * 2, replace(config, homologs=False))
+    np.testing.assert_allclose(fitted.coupling, bilateral_average(apart.names, apart.coupling), rtol=0, atol=1e-12)
+    i, j, k, m = (fitted.names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
+    assert fitted.coupling[i, k] == fitted.coupling[j, m] and apart.coupling[i, k] != apart.coupling[j, m]
+    assert log["joint_homologs"] is True

@@ -13,11 +13,12 @@ def test_script_scores_each_lab_with_a_coupling_fitted_alone_and_across_labs(tmp
     out = tmp_path / "across.json"
     result = subprocess.run([sys.executable, str(SCRIPT), "--data", str(kato_path), "--data", str(flavell),
                              "--json", str(out), "--steps", "30", "--fits", "1",
-                             "--ridge", "0.5", "--sparsity", "0"], capture_output=True, text=True,
+                             "--ridge", "0.5", "--sparsity", "0", "--no-homologs"], capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     assert report["config"]["ridge"] == 0.5 and report["config"]["sparsity"] == 0 and report["config"]["steps"] == 30
+    assert report["config"]["homologs"] is False
     kato, one = report["labs"][str(kato_path)], report["labs"][str(flavell)]
     assert kato["pooled"]["correlation"]["pairs"] == 1851  # each lab scored on its own atlas pairs
     for lab in (kato, one):

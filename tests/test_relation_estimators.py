@@ -52,6 +52,8 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     assert joint["pairs"] == scores["correlation"]["pairs"] and joint["delta_ci"][0] <= joint["delta_ci"][1]
     assert joint["kind"] == "model" and joint["versus"]["correlation"]["delta"] == pytest.approx(
         joint["auroc"] - scores["correlation"]["auroc"])  # paired with every yardstick, whatever the baseline
+    averaged = scores["joint coupling rank 1 ridge 1 sparsity 0.01, bilateral mean"]  # what graph reads
+    assert averaged["kind"] == "model" and averaged["pairs"] == joint["pairs"] and averaged["auroc"] != joint["auroc"]
     assert "against partial correlation (LW)" in result.stdout
 
 

@@ -48,6 +48,14 @@ class Connectome:
         gap = np.where(pair, self.gap[np.ix_(safe, safe)], 0.0).astype(np.float32)
         return chemical, gap, known
 
+    def bilateral_partner(self, name: str) -> str | None:
+        """The left/right counterpart of a neuron (AVAL ↔ AVAR, SMDVL ↔ SMDVR), None for an
+        unpaired one (AVL, RID, RMED): the two sides' wiring is near mirror-symmetric."""
+        if not name or name[-1] not in "LR":
+            return None
+        partner = name[:-1] + ("R" if name[-1] == "L" else "L")
+        return partner if partner in self.names else None
+
     def adjacency(self, names: list[str | None]) -> np.ndarray:
         """Binary 'any connection either way' among ``names`` (chemical ∪ gap, symmetrised)."""
         chemical, gap, _ = self.submatrices(names)

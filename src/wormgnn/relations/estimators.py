@@ -9,21 +9,28 @@ from wormgnn.connectome import load_connectome
 from wormgnn.windows import zscore
 
 DRIFT_FREE_PARTIAL = "partial correlation (LW), drift removed"
+BILATERAL_PARTIAL = "partial correlation (LW), drift removed, bilateral mean"
 
 
-def reference_relations(traces: np.ndarray, fps: float = 1.0, ridge: float = 10.0) -> dict[str, np.ndarray]:
+def reference_relations(traces: np.ndarray, fps: float = 1.0, ridge: float = 10.0,
+                        names: list[str | None] | None = None) -> dict[str, np.ndarray]:
     """The yardsticks ``wormgnn graph`` scores beside every reading, from z-scored traces
     (T, N): |correlation|, |Ledoit–Wolf partial correlation|, |correlation of the changes|,
     ridge Granger ``x(t+1) − x(t) = x(t)·A`` (|A[i, j]|: i acts on j), and that linear model
     stimulated in silico over 10 s (``fps`` frames a second), as the atlas stimulates, and
     Ledoit–Wolf partial correlation of the traces less each neuron's slow drift (chosen on
-    simulated atlases of worms matched to real recordings, docs/relations.md)."""
+    simulated atlases of worms matched to real recordings, docs/relations.md); given the
+    neurons' ``names``, also that reading averaged over each pair's left/right variants, as the
+    joint coupling is read, so that the model's reading meets a yardstick treated alike."""
     x = traces.astype(np.float64)
     coef = granger_coefficients(x, ridge)
-    return {"correlation": abs_correlation(x), "partial correlation (LW)": ledoit_wolf_partial(x),
+    out = {"correlation": abs_correlation(x), "partial correlation (LW)": ledoit_wolf_partial(x),
             DRIFT_FREE_PARTIAL: ledoit_wolf_partial(without_slow_drift(x, fps)),
             "derivative correlation": abs_correlation(np.diff(x, axis=0)), "granger": np.abs(coef),
             "linear model stimulated": stimulated_response(np.eye(x.shape[1]) + coef, max(int(round(10 * fps)), 1))}
+    if names is not None:
+        out[BILATERAL_PARTIAL] = bilateral_average(names, out[DRIFT_FREE_PARTIAL])
+    return out
 
 
 def abs_correlation(x: np.ndarray) -> np.ndarray:
@@ -126,6 +133,26 @@ def extended_estimates(traces: np.ndarray, labels: np.ndarray, fps: float = 1.0)
         rest = without_components(traces, k)
         out[f"correlation | {k} PCs"] = abs_correlation(rest)
         out[f"derivative correlation | {k} PCs"] = abs_correlation(np.diff(rest, axis=0))
+    return out
+
+
+def bilateral_average(names: list[str | None], matrix: np.ndarray) -> np.ndarray:
+    """Each pair's score as the mean over its left/right variants among ``names`` (i or its
+    partner, to j or its partner; never a neuron to itself); a neuron without a partner among
+    ``names`` (or unnamed) stands for itself. Diagonal 0. The two sides are wired near
+    mirror-symmetrically, so each variant is a separate, noisy estimate of one class-level relation."""
+    connectome = load_connectome()
+    index = {n: i for i, n in enumerate(names) if n}
+    own = np.arange(len(names))
+    partner = np.array([index.get(connectome.bilateral_partner(n or ""), i) for i, n in enumerate(names)])
+    total, count = np.zeros(matrix.shape), np.zeros(matrix.shape)
+    for rows in (own, partner):
+        for cols in (own, partner):
+            valid = rows[:, None] != cols[None, :]
+            total += np.where(valid, matrix[np.ix_(rows, cols)], 0.0)
+            count += valid
+    out = total / np.maximum(count, 1)
+    np.fill_diagonal(out, 0.0)
     return out
 
 

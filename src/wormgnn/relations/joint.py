@@ -14,8 +14,11 @@ neuron's own variance in that worm, and U_w (neurons × rank) the worm's drive, 
 drive has to be anyone else's. Fitted by maximum likelihood on each worm's drift-free
 correlations, a small absolute-value (sparsity) penalty on S; its reading is |S[i, j]|, averaged
 over a few fits from different random drives (one fit's reading moves with its start by about
-±0.02 AUROC). Settings (rank, penalty, drift window) were chosen on simulated atlases of worms
-matched to real recordings (docs/relations.md).
+±0.02 AUROC), then over each pair's left/right variants (AVAL→RIML reads as the mean of AVAL→RIML,
+AVAL→RIMR, AVAR→RIML and AVAR→RIMR): the two sides are wired near mirror-symmetrically, and
+each variant is a separate, noisy estimate of one class-level relation. Settings (rank,
+penalty, drift window, the bilateral mean) were chosen on simulated atlases of worms matched
+to real recordings (docs/relations.md).
 """
 
 from __future__ import annotations
@@ -47,13 +50,16 @@ class JointCouplingConfig:
     fits: int = 3
     """Fits from different random drives, their |S| averaged: one fit's reading moves with its start."""
     seed: int = 0
+    homologs: bool = True
+    """Read each pair as the mean over its left/right variants (``estimators.bilateral_average``)."""
 
 
 @dataclass
 class JointCoupling:
     names: list[str]
     coupling: np.ndarray
-    """|S|, symmetric, over ``names``."""
+    """The reading over ``names``: |S| averaged over fits (and over left/right variants with
+    ``homologs``), symmetric."""
     loss: float
     """The mean over fits of the final penalised negative log-likelihood."""
 
@@ -97,8 +103,12 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
     frames = torch.tensor([float(len(x)) for x in traces], dtype=torch.float64)
     fits = [_fit_once(correlations, rows, frames / frames.sum(), len(vocabulary), config, config.seed + k)
             for k in range(max(config.fits, 1))]
-    return JointCoupling(vocabulary, np.mean([np.abs(s) for s, _ in fits], axis=0),
-                         float(np.mean([loss for _, loss in fits])))
+    coupling = np.mean([np.abs(s) for s, _ in fits], axis=0)
+    if config.homologs:
+        from wormgnn.relations.estimators import bilateral_average
+
+        coupling = bilateral_average(vocabulary, coupling)
+    return JointCoupling(vocabulary, coupling, float(np.mean([loss for _, loss in fits])))
 
 
 def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCouplingConfig,
@@ -165,5 +175,6 @@ def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps:
                                 [[worm[i] for i in idx] for worm, idx in zip(names, named, strict=True) if idx],
                                 [f for f, idx in zip(fps, named, strict=True) if idx], config)
     log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
-           "joint_ridge": config.ridge, "joint_sparsity": config.sparsity, "joint_fits": config.fits}
+           "joint_ridge": config.ridge, "joint_sparsity": config.sparsity, "joint_fits": config.fits,
+           "joint_homologs": config.homologs}
     return fitted, [fitted.among(worm) for worm in names], log

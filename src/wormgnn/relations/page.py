@@ -68,12 +68,13 @@ def pair_set_lines(result: dict) -> list[str]:
     sets = [name for name in ("pooled", "shared") if truth.get(name)]
     heads = [f"{name}: {next(iter(truth[name].values()))['pairs']} pairs, "
              f"{next(iter(truth[name].values()))['positives']} positive" for name in sets]
+    width = max([26, *map(len, truth[sets[0]])])  # whole names: two partial correlations differ at the end
     lines = [f"{key}, per named pair over worms: AUROC (Δ to |correlation|'s, 95% interval)",
-             (f"  {'reading':<26}  " + "  ".join(f"{head:<34}" for head in heads)).rstrip()]
+             (f"  {'reading':<{width}}  " + "  ".join(f"{head:<34}" for head in heads)).rstrip()]
     for reading in truth[sets[0]]:
         cells = "  ".join(f"{interval(truth[name][reading]):<34}" if reading in truth[name] else f"{'–':<34}"
                           for name in sets)
-        lines.append(f"  {reading[:26]:<26}  {cells}".rstrip())
+        lines.append(f"  {reading:<{width}}  {cells}".rstrip())
     shown = result.get("shown", result["model"])
     for name in sets:  # the shown reading against the best yardstick there (every pairing is in graph.json)
         versus = truth[name].get(shown, {}).get("versus")

@@ -102,7 +102,8 @@ def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None =
     ``JointCouplingConfig``) also the joint coupling fitted to every worm at once, its matrix
     over every name written to ``out``."""
     traces, names, rows = neuron_traces(recordings, neurons)
-    per_worm = [reference_relations(x, rec.fps) for rec, x in zip(recordings, traces, strict=True)]
+    per_worm = [reference_relations(x, rec.fps, names=worm)
+                for rec, x, worm in zip(recordings, traces, names, strict=True)]
     if joint is None:
         return per_worm, names, rows, {}
     from wormgnn.relations.joint import READING, joint_readings
