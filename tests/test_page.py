@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from wormgnn.relations.page import graph_report, mean_table, render_terminal
+from wormgnn.relations.page import graph_report, mean_table, render_terminal, short_label
 from wormgnn.relations.run import EXAMPLE
 
 
@@ -61,3 +61,12 @@ def test_the_pair_sets_show_the_shown_reading_against_the_best_yardstick(tmp_pat
              correlation=m, truth=m, truth_title=np.array("truth"), truth_unit=np.array("unit"))
     page = graph_report(tmp_path).read_text()
     assert "<td>gnn</td><td>partial</td><td>+0.014</td><td>[-0.010, +0.040]</td><td>[-0.020, +0.050]</td>" in page
+
+
+def test_long_reading_names_get_short_distinct_terminal_labels():
+    both = ["partial correlation (LW), drift removed", "partial correlation (LW), drift removed, bilateral mean"]
+    labels = [short_label(name) for name in both]
+    assert len(set(labels)) == 2 and all(len(label) <= 26 for label in labels)
+    assert short_label("joint coupling") == "joint coupling"
+    elided = short_label("a reading whose name runs far past the column")
+    assert len(elided) == 26 and elided.startswith("a reading") and elided.endswith("the column")

@@ -19,7 +19,8 @@ def test_graph_cli_end_to_end(tmp_path):
     summary = json.loads((out / "graph.json").read_text())
     assert len(summary["worms"]) == 2 and set(summary["truths"]) == {"connectome", "ground_truth"}
     readings = {"gnn", "gnn encoder", "gnn pulse", "correlation", "granger", "partial correlation (LW)",
-                "derivative correlation", "linear model stimulated", "partial correlation (LW), drift removed"}
+                "derivative correlation", "linear model stimulated", "partial correlation (LW), drift removed",
+                "partial correlation (LW), drift removed, bilateral mean"}
     readings |= {f"{r} (consensus)" for r in readings}
     assert set(summary["readings"]) == readings | {"anatomy"}
     assert summary["readings"]["gnn pulse"] == "model" and summary["readings"]["granger"] == "yardstick"
@@ -32,11 +33,11 @@ def test_graph_cli_end_to_end(tmp_path):
         assert set(truth["mean"]) == set(next(iter(truth["worms"].values())))
     assert summary["measure"] == "sensitivity"
     assert "true coupling, not the atlas" in summary["notes"][0]
-    # the terminal shows one table, reading × truth: one line a reading, not a block a worm
+    # the terminal shows one table, reading × truth, and the pair sets: one line a reading in each, not a block a worm
     table = result.stdout.splitlines()
     assert "connectome" in table[0] and "ground_truth" in table[0]
     assert sum(line.startswith("granger (consensus)") for line in table) == 1
-    assert len(table) < 40 and max(len(line) for line in table[:-1]) <= 100
+    assert len(table) <= 2 * len(summary["readings"]) + 8 and max(len(line) for line in table[:-1]) <= 100
     assert 'id="relation_auroc"' in (out / "report.html").read_text()
     csv = (out / "relations" / f"{recs[0].worm_id}.csv").read_text().splitlines()
     assert len(csv) == summary["worms"][0]["neurons"] + 1 and "AVAL" in csv[0]

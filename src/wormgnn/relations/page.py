@@ -58,6 +58,17 @@ def interval(entry: dict) -> str:
     return f"{entry['auroc']:.3f} (Δ {entry['delta_vs_corr']:+.3f} [{low:+.3f}, {high:+.3f}])"
 
 
+SHORT_LABELS = {"partial correlation (LW), drift removed": "partial corr., drift-free",
+                "partial correlation (LW), drift removed, bilateral mean": "partial, drift-free, L/R"}
+"""Terminal labels of readings whose names differ only past 26 characters."""
+
+
+def short_label(reading: str, width: int = 26) -> str:
+    """A reading's name in ``width`` characters for the terminal (graph.json and the page keep it whole)."""
+    label = SHORT_LABELS.get(reading, reading)
+    return label if len(label) <= width else label[: width - 12] + "…" + label[-11:]
+
+
 def pair_set_lines(result: dict) -> list[str]:
     """Per reading: AUROC on the pooled and shared pair sets with the paired 95% interval of
     its difference to |correlation| (pairs resampled)."""
@@ -68,20 +79,19 @@ def pair_set_lines(result: dict) -> list[str]:
     sets = [name for name in ("pooled", "shared") if truth.get(name)]
     heads = [f"{name}: {next(iter(truth[name].values()))['pairs']} pairs, "
              f"{next(iter(truth[name].values()))['positives']} positive" for name in sets]
-    width = max([26, *map(len, truth[sets[0]])])  # whole names: two partial correlations differ at the end
     lines = [f"{key}, per named pair over worms: AUROC (Δ to |correlation|'s, 95% interval)",
-             (f"  {'reading':<{width}}  " + "  ".join(f"{head:<34}" for head in heads)).rstrip()]
+             (f"  {'reading':<26}  " + "  ".join(f"{head:<34}" for head in heads)).rstrip()]
     for reading in truth[sets[0]]:
         cells = "  ".join(f"{interval(truth[name][reading]):<34}" if reading in truth[name] else f"{'–':<34}"
                           for name in sets)
-        lines.append(f"  {reading:<{width}}  {cells}".rstrip())
+        lines.append(f"  {short_label(reading):<26}  {cells}".rstrip())
     shown = result.get("shown", result["model"])
     for name in sets:  # the shown reading against the best yardstick there (every pairing is in graph.json)
         versus = truth[name].get(shown, {}).get("versus")
         if versus:
             best = max(versus, key=lambda other: truth[name][other]["auroc"])
             low, high = versus[best]["delta_ci"]
-            lines.append(f"  {name}: {shown} vs best yardstick, {best}: Δ {versus[best]['delta']:+.3f} "
+            lines.append(f"  {name}: {shown} vs best yardstick, {short_label(best)}: Δ {versus[best]['delta']:+.3f} "
                          f"[{low:+.3f}, {high:+.3f}]")
     return lines
 
