@@ -102,3 +102,20 @@ def test_the_fit_reads_left_right_variants_alike_unless_told_not_to():
     i, j, k, m = (fitted.names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
     assert fitted.coupling[i, k] == fitted.coupling[j, m] and apart.coupling[i, k] != apart.coupling[j, m]
     assert log["joint_homologs"] is True
+
+
+def test_the_fit_runs_on_one_thread_so_it_reads_alike_on_every_machine_and_restores_the_setting():
+    import torch
+
+    traces, names, _ = _worms(frames=400)
+    config = JointCouplingConfig(drift_window_s=0, steps=40, fits=1)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = fit_joint_coupling(traces, names, [1.0] * 3, config).coupling
+        assert torch.get_num_threads() == 2  # the caller's setting is given back
+        torch.set_num_threads(1)
+        one = fit_joint_coupling(traces, names, [1.0] * 3, config).coupling
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)

@@ -139,3 +139,22 @@ def test_graph_joint_fits_one_coupling_to_every_worm_and_scores_it_as_a_model(tm
     labels, reading = read_matrix_csv(out / "relations" / f"{worm}.csv")
     i, j = names.index(labels[0]), names.index(labels[1])
     assert np.isclose(reading[0, 1], coupling[i, j], rtol=1e-5)
+    assert summary["train_log"]["joint_homologs"] is True  # left and right read alike: AVAL-RIML as AVAR-RIMR
+    a, b, c, d = (names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
+    assert np.isclose(coupling[a, c], coupling[b, d]) and np.isclose(coupling[a, c], coupling[a, d])
+
+
+def test_the_joint_model_reads_left_and_right_apart_on_request_and_refuses_unknown_options(tmp_path, kato_path):
+    from wormgnn.errors import WormGnnError
+    from wormgnn.relations.run import joint_config
+
+    apart = joint_config("joint:homologs=false", 30.0, 2)
+    assert joint_config("joint", 0.0, 0).homologs is True and apart.homologs is False
+    assert apart.drift_window_s == 30.0 and apart.seed == 2 and joint_config("gnn", 0.0, 0) is None
+    with pytest.raises(WormGnnError, match="joint takes homologs=true or homologs=false, not 'rank=4'"):
+        joint_config("joint:rank=4", 0.0, 0)
+    result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
+                             str(tmp_path / "g"), "--model", "joint:homologs=maybe"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0 and "joint:homologs=maybe" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "g" / "graph.json").exists()

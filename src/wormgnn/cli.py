@@ -103,7 +103,8 @@ def graph_cmd(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
     model: str = typer.Option("gnn", "--model", help="gnn or a variant, e.g. gnn:centered=true; or joint (one "
-                                "coupling fitted to every worm at once, no gnn trained)."),
+                                "coupling fitted to every worm at once, no gnn trained; joint:homologs=false "
+                                "reads left and right neurons apart)."),
     relations: str = typer.Option("sensitivity", "--relations",
                                   help="sensitivity (of j's forecast to i) or encoder (P(relation))."),
     atlas: Path = typer.Option(None, "--atlas", help="funatlas.h5 of the signal propagation atlas (default: the "

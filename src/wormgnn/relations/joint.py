@@ -101,8 +101,13 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
     correlations = [torch.tensor(drift_free_correlation(x, f, config.drift_window_s))
                     for x, f in zip(traces, fps, strict=True)]
     frames = torch.tensor([float(len(x)) for x in traces], dtype=torch.float64)
-    fits = [_fit_once(correlations, rows, frames / frames.sum(), len(vocabulary), config, config.seed + k)
-            for k in range(max(config.fits, 1))]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the fit is sensitive at round-off: one thread reads the same on every machine
+    try:
+        fits = [_fit_once(correlations, rows, frames / frames.sum(), len(vocabulary), config, config.seed + k)
+                for k in range(max(config.fits, 1))]
+    finally:
+        torch.set_num_threads(threads)
     coupling = np.mean([np.abs(s) for s, _ in fits], axis=0)
     if config.homologs:
         from wormgnn.relations.estimators import bilateral_average

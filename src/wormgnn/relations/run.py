@@ -126,6 +126,24 @@ def drift_free(recordings, window_s: float) -> list:
     return [replace(r, traces=without_slow_drift(r.traces, r.fps, window_s).astype(np.float32)) for r in recordings]
 
 
+def joint_config(model_name: str, drift_window_s: float, seed: int):
+    """The ``JointCouplingConfig`` of ``--model joint`` or ``joint:homologs=false`` (each pair read
+    on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's), None for any other model."""
+    from wormgnn.relations.joint import JointCouplingConfig
+
+    base, _, options = model_name.partition(":")
+    if base != JOINT:
+        return None
+    homologs = JointCouplingConfig.homologs
+    for item in filter(None, (part.strip() for part in options.split(","))):
+        key, _, value = item.partition("=")
+        if key != "homologs" or value.lower() not in ("true", "false"):
+            raise WormGnnError(f"--model {model_name}: joint takes homologs=true or homologs=false, not {item!r}")
+        homologs = value.lower() == "true"
+    return JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s, seed=seed,
+                               homologs=homologs)
+
+
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
               device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
               measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt",
@@ -140,14 +158,14 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     from wormgnn.models.base import RELATION_INFERRING, model_entry
     from wormgnn.profiles import get_profile
     from wormgnn.relations.joint import READING as JOINT_READING
-    from wormgnn.relations.joint import JointCouplingConfig
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
     from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
     from wormgnn.tasks import get_task
 
     out = Path(out)
     get_profile(profile_name)
-    alone, joint = model_name == YARDSTICKS_ONLY, model_name == JOINT
+    config = joint_config(model_name, drift_window_s, seed)
+    alone, joint = model_name == YARDSTICKS_ONLY, config is not None
     if not (alone or joint) and model_entry(model_name).cls.kind != RELATION_INFERRING:
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn, a gnn variant or joint)")
     recordings = list(load_dataset(source, rate, min_confidence))
@@ -157,8 +175,6 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     measure = (YARDSTICKS_ONLY if alone else JOINT_READING if joint
                else choose_measure(get_task(task).per_neuron, True, measure))  # before training
     if alone or joint:
-        config = JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s,
-                                     seed=seed) if joint else None
         per_worm, names, rows, log = _yardstick_readings(recordings, neurons, config, out)
         per_worm = _with_consensus(per_worm, names)
     else:
@@ -171,7 +187,8 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     for worm, index in enumerate(rows):  # the truths see each worm's neurons in the readings' order
         if couplings[worm] is not None:
             couplings[worm] = couplings[worm][np.ix_(index, index)]
-    readings = {r: "yardstick" if alone or not r.startswith(model_name) else "model" for r in [*per_worm[0], "anatomy"]}
+    prefix = JOINT if joint else model_name
+    readings = {r: "yardstick" if alone or not r.startswith(prefix) else "model" for r in [*per_worm[0], "anatomy"]}
     result = {"source": source, "model": model_name, "measure": measure, "neurons": neurons,
               "profile": profile_name, "seed": seed, "drift_window_s": drift_window_s, "train_log": log, "shown": shown,
               "worms": [{"worm": r.worm_id, "neurons": len(n)} for r, n in zip(recordings, names, strict=True)],
