@@ -128,7 +128,8 @@ def register(name: str, config_cls: type, description: str):
     return wrap
 
 
-def _typed(value: str, default: object) -> object:
+def typed_value(value: str, default: object) -> object:
+    """A variant setting's text as its default's type ('true'/'false'/'1'/'0' for a flag)."""
     if isinstance(default, bool):
         if value.lower() not in ("true", "false", "1", "0"):
             raise ValueError(value)
@@ -155,7 +156,7 @@ def parse_model(text: str) -> tuple[ModelEntry, dict]:
             known = ", ".join(defaults) or "none"
             raise WormGnnError(f"model '{text}': {name} has no setting '{key}' (known: {known})")
         try:
-            variant[key] = _typed(value, defaults[key])
+            variant[key] = typed_value(value, defaults[key])
         except (TypeError, ValueError):
             raise WormGnnError(f"model '{text}': '{value}' is not a valid value for {key}") from None
     return entry, variant

@@ -128,18 +128,24 @@ def drift_free(recordings, window_s: float) -> list:
 
 def joint_config(model_name: str, drift_window_s: float, seed: int):
     """The ``JointCouplingConfig`` of ``--model joint`` or ``joint:homologs=false`` (each pair read
-    on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's), None for any other model."""
+    on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's), None for any other model.
+    Settings follow the models' variant syntax (``models.base.parse_model``)."""
+    from wormgnn.models.base import typed_value
     from wormgnn.relations.joint import JointCouplingConfig
 
-    base, _, options = model_name.partition(":")
+    base, *settings = model_name.split(":")
     if base != JOINT:
         return None
     homologs = JointCouplingConfig.homologs
-    for item in filter(None, (part.strip() for part in options.split(","))):
+    for item in filter(None, settings):
         key, _, value = item.partition("=")
-        if key != "homologs" or value.lower() not in ("true", "false"):
-            raise WormGnnError(f"--model {model_name}: joint takes homologs=true or homologs=false, not {item!r}")
-        homologs = value.lower() == "true"
+        try:
+            if key != "homologs":
+                raise ValueError(key)
+            homologs = typed_value(value, JointCouplingConfig.homologs)
+        except ValueError:
+            raise WormGnnError(f"--model {model_name}: joint takes homologs=true or homologs=false, "
+                               f"not {item!r}") from None
     return JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s, seed=seed,
                                homologs=homologs)
 
