@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of each fit")
     parser.add_argument("--fits", type=int, default=JointCouplingConfig.fits, help="fits averaged")
     parser.add_argument("--ridge", type=float, default=JointCouplingConfig.ridge, help="squared penalty on S")
-    parser.add_argument("--sparsity", type=float, default=JointCouplingConfig.sparsity, help="|S| penalty")
+    parser.add_argument("--sparsity", type=float, default=JointCouplingConfig.sparsity,
+                        help="|S| penalty (default: scaled to each fit's data, relations.joint.default_sparsity)")
     parser.add_argument("--homologs", action=argparse.BooleanOptionalAction, default=JointCouplingConfig.homologs,
                         help="read each pair as the mean over its left/right variants")
     args = parser.parse_args(argv)

@@ -16,11 +16,14 @@ worms as ``wormgnn graph`` does) with the paired 95% interval of its difference 
 present: directed), |partial correlation| (ridge-regularised precision), a ridge one-step
 Granger model, the yardsticks after removing each behavioral state's mean (the motor
 program's drive), and correlation after removing the first principal components; with
-``--joint RANKxRIDGE[xSPARSITY],...`` also the joint coupling (``relations.joint``) fitted to
+``--joint RANKxRIDGE[xSPARSITY],...`` (SPARSITY a number, or ``scaled`` for the package's
+default, scaled to the data) also the joint coupling (``relations.joint``) fitted to
 every worm of the seed at once, per setting, read twice: each pair on its own, and
 averaged over its left/right variants (", bilateral mean": what ``wormgnn graph`` reads).
 ``--baseline`` names the reading every interval is paired with (default |correlation|);
 ``--pair-set shared`` scores the pairs among the names every worm has instead.
+``--simulator flavell-shaped`` simulates 7 worms shaped like the named Flavell recordings
+(``sim.calibration.FLAVELL_SHAPE``) instead of 5 like Kato's.
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--duration", type=float, default=1080.0, help="seconds per simulated worm")
     parser.add_argument("--against", choices=("coupling", "simulated-atlas"), default="coupling")
     parser.add_argument("--trials", type=int, default=100, help="simulated atlas: trials per named neuron and worm")
-    parser.add_argument("--simulator", default="", help="simulator settings (broad_drive=1.2,drift=0.3) or calibrated")
+    parser.add_argument("--simulator", default="",
+                        help="simulator settings (broad_drive=1.2,drift=0.3), calibrated (matched to Kato's "
+                        "recordings) or flavell-shaped (7 worms shaped like and matched to Flavell's)")
     parser.add_argument("--joint", default="",
-                        help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY], comma-separated")
+                        help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY|xscaled], comma-separated")
     parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
     parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
                         print(f"seed {seed}  {name} against {other}: Δ {paired['delta']:+.3f} "
                               f"[{paired['delta_ci'][0]:+.3f}, {paired['delta_ci'][1]:+.3f}]", flush=True)
             continue
-        recordings, truths = simulate(worms=5, seed=seed, duration_s=args.duration, **settings)
+        recordings, truths = simulate(seed=seed, **({"worms": 5, "duration_s": args.duration} | settings))
         scores: dict[str, list[float]] = {}
         for rec, prep, truth in zip(recordings, prepare(recordings, "shared"), truths, strict=True):
             n = int(prep.mask.sum())
@@ -115,20 +120,24 @@ def over_seeds(seeds: dict[int, dict]) -> dict:
     return out
 
 
-def joint_settings(text: str) -> list[tuple[int, float, float]]:
-    """``"3x1,2x0.3,3x0x0.003"`` → [(3, 1.0, 0.0), (2, 0.3, 0.0), (3, 0.0, 0.003)]: (rank, ridge,
-    sparsity) of each joint coupling to fit."""
+def joint_settings(text: str) -> list[tuple[int, float, float | None]]:
+    """``"3x1,2x0.3,3x0x0.003,3x0xscaled"`` → [(3, 1.0, 0.0), (2, 0.3, 0.0), (3, 0.0, 0.003), (3, 0.0, None)]:
+    (rank, ridge, sparsity) of each joint coupling to fit; ``scaled`` is the package's default
+    penalty, scaled to the data (``joint.default_sparsity``)."""
     try:
         settings = [item.split("x") for item in text.split(",") if item]
         if any(len(parts) not in (2, 3) for parts in settings):
             raise ValueError
-        return [(int(parts[0]), float(parts[1]), float(parts[2]) if len(parts) == 3 else 0.0) for parts in settings]
+        return [(int(parts[0]), float(parts[1]),
+                 (None if parts[2] == "scaled" else float(parts[2])) if len(parts) == 3 else 0.0)
+                for parts in settings]
     except ValueError:
-        raise SystemExit(f"--joint {text}: expected RANKxRIDGE or RANKxRIDGExSPARSITY, e.g. 3x1,3x0x0.003") from None
+        raise SystemExit(f"--joint {text}: expected RANKxRIDGE or RANKxRIDGExSPARSITY (a number or scaled), "
+                         "e.g. 3x1,3x0x0.003,3x0xscaled") from None
 
 
 def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
-                            joint: list[tuple[int, float, float]] = (), baseline: str = "correlation",
+                            joint: list[tuple[int, float, float | None]] = (), baseline: str = "correlation",
                             joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits),
                             pair_set: str = "pooled") -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
@@ -141,7 +150,7 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
     from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
     from wormgnn.sim.simulator import simulated_worms
 
-    worms = simulated_worms(worms=5, seed=seed, duration_s=duration, **(settings or {}))
+    worms = simulated_worms(seed=seed, **({"worms": 5, "duration_s": duration} | (settings or {})))
     truth = SimulatedAtlasTruth(simulated_atlas(worms, StimulationProtocol(trials=trials), seed=seed))
     recordings = [w.recording for w in worms]
     traces, names, _ = neuron_traces(recordings, "named")
@@ -155,7 +164,8 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
                                      homologs=False)
         fitted, sides_apart, _ = joint_readings(traces, names, [r.fps for r in recordings], config)
         averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss)
-        name = f"joint coupling rank {rank} ridge {ridge:g}" + (f" sparsity {sparsity:g}" if sparsity else "")
+        name = f"joint coupling rank {rank} ridge {ridge:g}" + (
+            " sparsity scaled" if sparsity is None else f" sparsity {sparsity:g}" if sparsity else "")
         readings[name] = by_name(sides_apart, names)
         readings[name + BILATERAL] = by_name([averaged.among(worm) for worm in names], names)
         models[name] = models[name + BILATERAL] = "model"  # paired with every other reading too (``versus``)

@@ -5,7 +5,8 @@ slow drift is (``drift``) and the measurement noise.
     python benchmarks/sim_calibration.py --data ../shared/data/kato2015/WT_NoStim.mat \
         --data flavell2023/ --json calibration.json
 
-Prints, per dataset and per setting of the grid (5 worms of ``--seed``), the statistics of
+Prints, per dataset and per setting of the grid (5 worms of ``--seed``; ``--shape flavell``: 7
+worms shaped like the named Flavell recordings), the statistics of
 ``wormgnn.sim.calibration.shared_dynamics`` averaged over worms, and for each dataset the
 setting whose statistics lie nearest (``calibration.distance`` over ``MATCHED``:
 principal-component shares, participation ratio, |correlation| quantiles, autocorrelation at
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write_text
-from wormgnn.sim.calibration import dataset_statistics, distance, simulator_settings
+from wormgnn.sim.calibration import SHAPES, dataset_statistics, distance, simulator_settings
 from wormgnn.sim.simulator import simulate
 from wormgnn.sources import load_dataset, source_of
 
@@ -35,18 +36,21 @@ def grid(values: dict[str, str]) -> list[str]:
     return [",".join(combo) for combo in itertools.product(*lists)]
 
 
-def calibrate(data: list[str], settings: list[str], seed: int = 0, worms: int = 5, duration_s: float = 1080.0) -> dict:
+def calibrate(data: list[str], settings: list[str], seed: int = 0, worms: int = 5, duration_s: float = 1080.0,
+              shape: str = "kato") -> dict:
     datasets = {Path(path).stem: dataset_statistics(list(load_dataset(source_of([path])))) for path in data}
     simulated = {}
     for text in settings:
-        simulated[text] = dataset_statistics(simulate(worms, seed, duration_s, **simulator_settings(text))[0])
+        size = {"worms": worms, "duration_s": duration_s} | SHAPES[shape] | simulator_settings(text)
+        simulated[text] = dataset_statistics(simulate(seed=seed, **size)[0])
         print(_row(text, simulated[text]), flush=True)
     chosen = {}
     for name, target in datasets.items():
         distances = {text: distance(stats, target) for text, stats in simulated.items()}
         best = min(distances, key=distances.get)
         chosen[name] = {"settings": simulator_settings(best), "distance": distances[best]}
-    return {"seed": seed, "worms": worms, "datasets": datasets, "simulated": simulated, "chosen": chosen}
+    return {"seed": seed, "worms": worms, "shape": shape, "datasets": datasets, "simulated": simulated,
+            "chosen": chosen}
 
 
 def _row(label: str, stats: dict) -> str:
@@ -61,13 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--worms", type=int, default=5)
     parser.add_argument("--duration", type=float, default=1080.0, help="seconds per simulated worm")
+    parser.add_argument("--shape", choices=tuple(SHAPES), default="kato",
+                        help="simulated recordings shaped like Kato's (--worms, --duration) or like the named "
+                        "Flavell recordings (7 worms, 800 frames at 1.662 fps, 87-110 named; overrides both)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     try:
         settings = grid({knob: getattr(args, knob) for knob in KNOBS})
         for text in settings:
             simulator_settings(text)  # every value a number before anything runs
-        result = calibrate(args.data, settings, args.seed, args.worms, args.duration)
+        result = calibrate(args.data, settings, args.seed, args.worms, args.duration, args.shape)
     except WormGnnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -34,3 +34,18 @@ def test_a_silent_neuron_is_left_out():
     worm = _worm(1.0)
     worm.traces[:, 3] = 0.0
     assert shared_dynamics(worm)["neurons"] == 39
+
+
+def test_flavell_shaped_settings_simulate_worms_shaped_like_the_named_flavell_recordings():
+    from wormgnn.sim.calibration import FLAVELL_MATCHED, simulator_settings
+    from wormgnn.sim.simulator import simulate
+
+    settings = simulator_settings("flavell-shaped")
+    assert settings["worms"] == 7 and FLAVELL_MATCHED.items() <= settings.items()
+    recordings, _ = simulate(seed=3, **(settings | {"worms": 2}))  # two worms are enough to check the shape
+    for rec in recordings:
+        named = sum(n is not None for n in rec.neuron_names)
+        assert 0.96 * 800 <= rec.traces.shape[0] <= 1.06 * 800  # each worm's rate jitters by a few %
+        assert 0.96 * 1.662 <= rec.fps <= 1.06 * 1.662
+        assert 130 <= rec.traces.shape[1] <= 146 and 87 <= named <= 110
+    assert simulator_settings("calibrated").keys().isdisjoint({"worms", "duration_s", "fps"})

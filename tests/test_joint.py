@@ -5,7 +5,13 @@ import pytest
 
 from wormgnn.errors import WormGnnError
 from wormgnn.relations.estimators import bilateral_average
-from wormgnn.relations.joint import JointCoupling, JointCouplingConfig, fit_joint_coupling, joint_readings
+from wormgnn.relations.joint import (
+    JointCoupling,
+    JointCouplingConfig,
+    default_sparsity,
+    fit_joint_coupling,
+    joint_readings,
+)
 from wormgnn.relations.scoring import auroc
 
 NAMES = [f"N{i:02d}" for i in range(14)]
@@ -82,13 +88,30 @@ def test_unnamed_neurons_read_zero_and_a_worm_without_names_is_refused():
 
 def test_a_sparsity_penalty_sets_the_uncoupled_pairs_nearer_zero_than_the_coupled_ones():
     traces, names, edges = _worms()
-    base = JointCouplingConfig(rank=1, ridge=0.0, drift_window_s=0, steps=600, fits=1)
+    base = JointCouplingConfig(rank=1, ridge=0.0, sparsity=0.0, drift_window_s=0, steps=600, fits=1)
     plain = fit_joint_coupling(traces, names, [1.0] * 3, base)
     sparse = fit_joint_coupling(traces, names, [1.0] * 3, replace(base, sparsity=0.05))
     index = [NAMES.index(n) for n in sparse.names]
     uncoupled = ~edges[np.ix_(index, index)] & ~np.eye(len(index), dtype=bool)
     assert np.median(sparse.coupling[uncoupled]) < 0.5 * np.median(plain.coupling[uncoupled])
     assert np.median(sparse.coupling[edges[np.ix_(index, index)]]) > 0.15  # the coupled pairs (0.3) survive
+
+
+def test_the_default_sparsity_rises_as_the_data_shrink_and_the_fit_records_what_it_used():
+    assert default_sparsity(80, 15_600) == pytest.approx(0.005, abs=3e-4)  # worms shaped like Kato's
+    assert default_sparsity(180, 5_600) == pytest.approx(0.009, abs=3e-4)  # like the named Flavell worms
+    assert default_sparsity(80, 5_000) > default_sparsity(80, 15_000)
+    assert default_sparsity(200, 5_000) > default_sparsity(50, 5_000)
+    traces, names, _ = _worms(frames=400)
+    config = JointCouplingConfig(drift_window_s=0, steps=40, fits=1)
+    fitted, _, log = joint_readings(traces, names, [1.0] * 3, config)
+    assert fitted.sparsity == pytest.approx(default_sparsity(len(fitted.names), 3 * 400))
+    assert log["joint_sparsity"] == fitted.sparsity
+    scaled = fit_joint_coupling(traces, names, [1.0] * 3, config)
+    same = fit_joint_coupling(traces, names, [1.0] * 3, replace(config, sparsity=scaled.sparsity))
+    other = fit_joint_coupling(traces, names, [1.0] * 3, replace(config, sparsity=0.1))
+    np.testing.assert_array_equal(same.coupling, scaled.coupling)  # the default is the penalty the fit used
+    assert other.sparsity == 0.1 and not np.allclose(other.coupling, scaled.coupling)
 
 
 def test_the_fit_reads_left_right_variants_alike_unless_told_not_to():

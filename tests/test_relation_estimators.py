@@ -57,6 +57,15 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     assert "against partial correlation (LW)" in result.stdout
 
 
+def test_joint_settings_read_a_number_or_the_scaled_default(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    from relation_estimators import joint_settings
+
+    assert joint_settings("3x1,3x0x0.003,3x0xscaled") == [(3, 1.0, 0.0), (3, 0.0, 0.003), (3, 0.0, None)]
+    with pytest.raises(SystemExit, match="a number or scaled"):
+        joint_settings("3x0xauto")
+
+
 def test_script_refuses_bad_joint_settings_and_an_unknown_baseline(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3by1"],
                             capture_output=True, text=True, timeout=120)

@@ -151,8 +151,12 @@ def test_the_joint_model_reads_left_and_right_apart_on_request_and_refuses_unkno
     apart = joint_config("joint:homologs=false", 30.0, 2)
     assert joint_config("joint", 0.0, 0).homologs is True and apart.homologs is False
     assert apart.drift_window_s == 30.0 and apart.seed == 2 and joint_config("gnn", 0.0, 0) is None
-    with pytest.raises(WormGnnError, match="joint takes homologs=true or homologs=false, not 'rank=4'"):
-        joint_config("joint:rank=4", 0.0, 0)
+    chosen = joint_config("joint:sparsity=0.01:rank=4:ridge=1", 0.0, 0)
+    assert (chosen.sparsity, chosen.rank, chosen.ridge, chosen.homologs) == (0.01, 4, 1.0, True)
+    assert joint_config("joint", 0.0, 0).sparsity is None  # scaled to the data
+    for bad in ("steps=4", "rank=2.5", "sparsity=-1", "sparsity=lots"):
+        with pytest.raises(WormGnnError, match=f"joint takes homologs=true|false, rank=N, .* not '{bad}'"):
+            joint_config(f"joint:{bad}", 0.0, 0)
     result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",
                              str(tmp_path / "g"), "--model", "joint:homologs=maybe"], capture_output=True, text=True,
                             timeout=120)

@@ -31,6 +31,21 @@ def test_recordings_of_a_broad_drive_are_matched_by_that_setting(tmp_path, capsy
     assert "nearest to broad: broad_drive=0.9,drift=0.2,measurement_noise=0.04" in capsys.readouterr().out
 
 
+def test_the_flavell_shape_simulates_seven_worms_of_800_frames(tmp_path):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    data = tmp_path / "real"
+    data.mkdir()
+    write_nwb(simulate(worms=1, seed=7, duration_s=300)[0][0], data / "w.nwb")
+    out = tmp_path / "c.json"
+    assert main(["--data", str(data), "--broad-drive", "1.5", "--drift", "0.2", "--measurement-noise", "0.04",
+                 "--shape", "flavell", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    simulated = result["simulated"]["broad_drive=1.5,drift=0.2,measurement_noise=0.04"]
+    assert result["shape"] == "flavell" and 130 <= simulated["neurons"] <= 146  # Kato's shape records 100-135
+
+
 def test_bad_settings_and_missing_data_are_one_line_errors(tmp_path, capsys):
     assert main(["--data", str(tmp_path), "--broad-drive", "zero"]) == 2
     assert main(["--data", str(tmp_path / "missing"), "--broad-drive", "0", "--drift", "0.1",

@@ -12,7 +12,8 @@ neurons is
 with S the coupling, one matrix over every name of every worm (and every lab); d_w each
 neuron's own variance in that worm, and U_w (neurons × rank) the worm's drive, so no worm's
 drive has to be anyone else's. Fitted by maximum likelihood on each worm's drift-free
-correlations, a small absolute-value (sparsity) penalty on S; its reading is |S[i, j]|, averaged
+correlations, a small absolute-value (sparsity) penalty on S, scaled to the amount of data
+as the graphical lasso's is (``default_sparsity``); its reading is |S[i, j]|, averaged
 over a few fits from different random drives (one fit's reading moves with its start by about
 ±0.02 AUROC), then over each pair's left/right variants (AVAL→RIML reads as the mean of AVAL→RIML,
 AVAL→RIMR, AVAR→RIML and AVAR→RIMR): the two sides are wired near mirror-symmetrically, and
@@ -23,7 +24,8 @@ to real recordings (docs/relations.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +35,11 @@ READING = "joint coupling"
 """The reading's name in ``graph.json``."""
 SMOOTHING = 1e-6
 """|s| is penalised as sqrt(s² + SMOOTHING), so that Adam's gradient exists at 0."""
+SPARSITY_SCALE = 0.3
+"""The default penalty is SPARSITY_SCALE·sqrt(ln(names) / frames): 0.005 on worms shaped like
+Kato's (5 × 3,100 frames, ~80 names; chosen there on simulated atlases), 0.009 on worms shaped
+like Flavell's (7 × 800 frames, ~180 names), where a grid on simulated atlases of that shape
+put the best penalty at 0.01 (docs/relations.md)."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,9 @@ class JointCouplingConfig:
     """Dimensions of each worm's own drive."""
     ridge: float = 0.0
     """Squared penalty on the shared coupling (off by default: the sparsity penalty read better)."""
-    sparsity: float = 0.005
-    """Absolute-value penalty on the shared coupling (smoothed at 0): few pairs coupled, as in a wiring diagram."""
+    sparsity: float | None = None
+    """Absolute-value penalty on the shared coupling (smoothed at 0): few pairs coupled, as in a
+    wiring diagram. None: scaled to the data (``default_sparsity``)."""
     drift_window_s: float = 60.0
     """Each neuron's running mean over this long is removed first (slow drift, bleaching)."""
     steps: int = 2500
@@ -62,6 +70,8 @@ class JointCoupling:
     ``homologs``), symmetric."""
     loss: float
     """The mean over fits of the final penalised negative log-likelihood."""
+    sparsity: float = 0.0
+    """The absolute-value penalty the fit used (``config.sparsity`` or the data's default)."""
 
     def among(self, names: list[str | None]) -> np.ndarray:
         """The coupling among one worm's neurons, in its order (an unnamed neuron: 0)."""
@@ -72,6 +82,12 @@ class JointCoupling:
         out[:, rows < 0] = 0.0
         np.fill_diagonal(out, 0.0)
         return out
+
+
+def default_sparsity(names: int, frames: int) -> float:
+    """The graphical lasso's usual rate, sqrt(ln p / n), times ``SPARSITY_SCALE``: fewer frames
+    or more names make each correlation noisier, and the penalty has to rise with the noise."""
+    return SPARSITY_SCALE * math.sqrt(math.log(max(names, 2)) / max(frames, 1))
 
 
 def drift_free_correlation(traces: np.ndarray, fps: float, window_s: float) -> np.ndarray:
@@ -101,6 +117,8 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
     correlations = [torch.tensor(drift_free_correlation(x, f, config.drift_window_s))
                     for x, f in zip(traces, fps, strict=True)]
     frames = torch.tensor([float(len(x)) for x in traces], dtype=torch.float64)
+    if config.sparsity is None:
+        config = replace(config, sparsity=default_sparsity(len(vocabulary), int(frames.sum())))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the fit is sensitive at round-off: one thread reads the same on every machine
     try:
@@ -113,7 +131,7 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
         from wormgnn.relations.estimators import bilateral_average
 
         coupling = bilateral_average(vocabulary, coupling)
-    return JointCoupling(vocabulary, coupling, float(np.mean([loss for _, loss in fits])))
+    return JointCoupling(vocabulary, coupling, float(np.mean([loss for _, loss in fits])), config.sparsity)
 
 
 def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCouplingConfig,
@@ -180,6 +198,6 @@ def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps:
                                 [[worm[i] for i in idx] for worm, idx in zip(names, named, strict=True) if idx],
                                 [f for f, idx in zip(fps, named, strict=True) if idx], config)
     log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
-           "joint_ridge": config.ridge, "joint_sparsity": config.sparsity, "joint_fits": config.fits,
+           "joint_ridge": config.ridge, "joint_sparsity": fitted.sparsity, "joint_fits": config.fits,
            "joint_homologs": config.homologs}
     return fitted, [fitted.among(worm) for worm in names], log

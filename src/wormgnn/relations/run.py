@@ -127,27 +127,31 @@ def drift_free(recordings, window_s: float) -> list:
 
 
 def joint_config(model_name: str, drift_window_s: float, seed: int):
-    """The ``JointCouplingConfig`` of ``--model joint`` or ``joint:homologs=false`` (each pair read
-    on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's), None for any other model.
-    Settings follow the models' variant syntax (``models.base.parse_model``)."""
+    """The ``JointCouplingConfig`` of ``--model joint``, or of a variant such as ``joint:homologs=false``
+    (each pair read on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's) or
+    ``joint:sparsity=0.01:rank=4``; None for any other model. Settings follow the models'
+    variant syntax (``models.base.parse_model``)."""
     from wormgnn.models.base import typed_value
     from wormgnn.relations.joint import JointCouplingConfig
 
     base, *settings = model_name.split(":")
     if base != JOINT:
         return None
-    homologs = JointCouplingConfig.homologs
+    kinds = {"homologs": True, "rank": 0, "sparsity": 0.0, "ridge": 0.0}
+    chosen = {}
     for item in filter(None, settings):
         key, _, value = item.partition("=")
         try:
-            if key != "homologs":
+            if key not in kinds:
                 raise ValueError(key)
-            homologs = typed_value(value, JointCouplingConfig.homologs)
+            chosen[key] = typed_value(value, kinds[key])
+            if key != "homologs" and chosen[key] < 0:
+                raise ValueError(value)
         except ValueError:
-            raise WormGnnError(f"--model {model_name}: joint takes homologs=true or homologs=false, "
-                               f"not {item!r}") from None
+            raise WormGnnError(f"--model {model_name}: joint takes homologs=true|false, rank=N, sparsity=X or "
+                               f"ridge=X (X ≥ 0), not {item!r}") from None
     return JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s, seed=seed,
-                               homologs=homologs)
+                               **chosen)
 
 
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,

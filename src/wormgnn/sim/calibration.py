@@ -24,6 +24,14 @@ and how slowly it changes."""
 KATO_MATCHED = {"broad_drive": 1.2, "drift": 0.3, "measurement_noise": 0.1}
 """``SimulationConfig`` settings nearest to Kato et al.'s recordings over ``MATCHED`` (chosen
 on simulated seed 0 by ``benchmarks/sim_calibration.py``; docs/relations.md)."""
+FLAVELL_SHAPE = {"worms": 7, "duration_s": 481.0, "fps": 1.662, "neurons": (130, 146), "identified": (87, 110)}
+"""Worms shaped like the 7 named Flavell recordings: 800 frames at their rate (each simulated
+worm's rate jitters by a few %), as many neurons recorded and named (NeuroPAL names about two in three)."""
+FLAVELL_MATCHED = {"broad_drive": 1.5, "drift": 0.2, "measurement_noise": 0.04}
+"""Settings nearest to those recordings over ``MATCHED``, at ``FLAVELL_SHAPE`` (seed 0,
+``benchmarks/sim_calibration.py --shape flavell``)."""
+SHAPES = {"kato": {}, "flavell": FLAVELL_SHAPE}
+"""Recording shapes a simulation can take (Kato's is ``SimulationConfig``'s own)."""
 
 
 def mean_autocorrelation(x: np.ndarray, lag: int) -> float:
@@ -66,11 +74,14 @@ def distance(stats: dict[str, float], target: dict[str, float], keys: tuple[str,
     return float(total)
 
 
-def simulator_settings(text: str) -> dict[str, float]:
+def simulator_settings(text: str) -> dict[str, object]:
     """``broad_drive=1.2,drift=0.3`` as overrides of ``SimulationConfig``'s numeric fields;
-    ``calibrated`` for ``KATO_MATCHED``."""
+    ``calibrated`` for ``KATO_MATCHED``; ``flavell-shaped`` for ``FLAVELL_SHAPE`` and
+    ``FLAVELL_MATCHED`` (worms and duration included: they override a caller's)."""
     if text.strip() == "calibrated":
         return dict(KATO_MATCHED)
+    if text.strip() == "flavell-shaped":
+        return FLAVELL_SHAPE | FLAVELL_MATCHED
     known = {f.name for f in fields(SimulationConfig) if f.type in ("float", float)}
     settings = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
