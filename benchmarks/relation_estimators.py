@@ -163,7 +163,8 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
         config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1],
                                      homologs=False)
         fitted, sides_apart, _ = joint_readings(traces, names, [r.fps for r in recordings], config)
-        averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss)
+        averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss,
+                                 fitted.sparsity)
         name = f"joint coupling rank {rank} ridge {ridge:g}" + (
             " sparsity scaled" if sparsity is None else f" sparsity {sparsity:g}" if sparsity else "")
         readings[name] = by_name(sides_apart, names)

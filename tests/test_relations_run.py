@@ -154,7 +154,7 @@ def test_the_joint_model_reads_left_and_right_apart_on_request_and_refuses_unkno
     chosen = joint_config("joint:sparsity=0.01:rank=4:ridge=1", 0.0, 0)
     assert (chosen.sparsity, chosen.rank, chosen.ridge, chosen.homologs) == (0.01, 4, 1.0, True)
     assert joint_config("joint", 0.0, 0).sparsity is None  # scaled to the data
-    for bad in ("steps=4", "rank=2.5", "sparsity=-1", "sparsity=lots"):
+    for bad in ("steps=4", "rank=2.5", "sparsity=-1", "sparsity=nan", "sparsity=lots"):
         with pytest.raises(WormGnnError, match=f"joint takes homologs=true|false, rank=N, .* not '{bad}'"):
             joint_config(f"joint:{bad}", 0.0, 0)
     result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",

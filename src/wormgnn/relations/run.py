@@ -137,7 +137,7 @@ def joint_config(model_name: str, drift_window_s: float, seed: int):
     base, *settings = model_name.split(":")
     if base != JOINT:
         return None
-    kinds = {"homologs": True, "rank": 0, "sparsity": 0.0, "ridge": 0.0}
+    kinds = {"homologs": True, "rank": 0, "sparsity": 0.0, "ridge": 0.0}  # each setting's type, by example
     chosen = {}
     for item in filter(None, settings):
         key, _, value = item.partition("=")
@@ -145,7 +145,7 @@ def joint_config(model_name: str, drift_window_s: float, seed: int):
             if key not in kinds:
                 raise ValueError(key)
             chosen[key] = typed_value(value, kinds[key])
-            if key != "homologs" and chosen[key] < 0:
+            if key != "homologs" and not chosen[key] >= 0:  # refuses nan too
                 raise ValueError(value)
         except ValueError:
             raise WormGnnError(f"--model {model_name}: joint takes homologs=true|false, rank=N, sparsity=X or "
