@@ -49,3 +49,21 @@ def test_flavell_shaped_settings_simulate_worms_shaped_like_the_named_flavell_re
         assert 0.96 * 1.662 <= rec.fps <= 1.06 * 1.662
         assert 130 <= rec.traces.shape[1] <= 146 and 87 <= named <= 110
     assert simulator_settings("calibrated").keys().isdisjoint({"worms", "duration_s", "fps"})
+
+
+def test_worms_sharing_one_correlation_structure_agree_and_worms_with_their_own_do_not():
+    from wormgnn.sim.calibration import between_worm_agreement
+
+    rng = np.random.default_rng(4)
+    names = [f"N{i}" for i in range(12)]
+    loadings = rng.normal(size=(12, 3))  # three shared factors, the same in both worms
+
+    def worm(load, order):
+        x = rng.normal(size=(3000, 3)) @ load.T + 0.5 * rng.normal(size=(3000, 12))
+        return Recording(x[:, order].astype(np.float32), [names[i] for i in order], 2.0, "w")
+
+    same = [worm(loadings, np.arange(12)), worm(loadings, rng.permutation(12))]  # names in another order
+    own = [worm(loadings, np.arange(12)), worm(rng.normal(size=(12, 3)), np.arange(12))]
+    assert between_worm_agreement(same) > 0.8 > 0.3 > between_worm_agreement(own)
+    assert np.isnan(between_worm_agreement(same[:1]))  # one worm: nothing to agree with
+    assert "agreement" in dataset_statistics(same) and "agreement" not in MATCHED

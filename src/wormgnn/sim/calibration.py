@@ -58,9 +58,34 @@ def shared_dynamics(recording: Recording) -> dict[str, float]:
 
 
 def dataset_statistics(recordings: list[Recording]) -> dict[str, float]:
-    """``shared_dynamics`` averaged over worms."""
+    """``shared_dynamics`` averaged over worms, and their ``between_worm_agreement`` (not matched)."""
     rows = [shared_dynamics(r) for r in recordings]
-    return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
+    return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]} | {
+        "agreement": between_worm_agreement(recordings)}
+
+
+def between_worm_agreement(recordings: list[Recording]) -> float:
+    """Mean over pairs of worms of the Spearman correlation between their |correlation| over the
+    pairs of neurons both name: how much of the correlation structure every worm shares, which
+    is what a model pooled over worms relies on. NaN unless two worms name three neurons alike."""
+    from scipy.stats import spearmanr
+
+    named = []
+    for rec in recordings:
+        x = rec.traces.astype(np.float64)
+        keep = {n: i for i, n in reversed(list(enumerate(rec.neuron_names)))
+                if n and np.isfinite(x[:, i]).all() and x[:, i].std() > 0}  # a name on two traces: the first
+        named.append((np.abs(np.corrcoef(x[:, sorted(keep.values())].T)), sorted(keep, key=keep.get)))
+    values = []
+    for a in range(len(named)):
+        for b in range(a + 1, len(named)):
+            (ca, na), (cb, nb) = named[a], named[b]
+            common = sorted(set(na) & set(nb))
+            if len(common) >= 3:
+                ia, ib = [na.index(n) for n in common], [nb.index(n) for n in common]
+                upper = np.triu_indices(len(common), 1)
+                values.append(spearmanr(ca[np.ix_(ia, ia)][upper], cb[np.ix_(ib, ib)][upper])[0])
+    return float(np.mean(values)) if values else float("nan")
 
 
 def distance(stats: dict[str, float], target: dict[str, float], keys: tuple[str, ...] = MATCHED) -> float:
