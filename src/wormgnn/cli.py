@@ -104,7 +104,7 @@ def graph_cmd(
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
     model: str = typer.Option("gnn", "--model", help="gnn or a variant, e.g. gnn:centered=true; or joint (one "
                                 "coupling fitted to every worm at once, no gnn trained; joint:homologs=false "
-                                "reads left and right neurons apart)."),
+                                "reads left and right neurons apart, joint:sparsity=X:rank=N:ridge=X sets the fit)."),
     relations: str = typer.Option("sensitivity", "--relations",
                                   help="sensitivity (of j's forecast to i) or encoder (P(relation))."),
     atlas: Path = typer.Option(None, "--atlas", help="funatlas.h5 of the signal propagation atlas (default: the "

@@ -70,19 +70,22 @@ def between_worm_agreement(recordings: list[Recording]) -> float:
     is what a model pooled over worms relies on. NaN unless two worms name three neurons alike."""
     from scipy.stats import spearmanr
 
-    named = []
+    worms = []  # per worm: |correlation| of its named traces, and each name's row in it
     for rec in recordings:
         x = rec.traces.astype(np.float64)
-        keep = {n: i for i, n in reversed(list(enumerate(rec.neuron_names)))
-                if n and np.isfinite(x[:, i]).all() and x[:, i].std() > 0}  # a name on two traces: the first
-        named.append((np.abs(np.corrcoef(x[:, sorted(keep.values())].T)), sorted(keep, key=keep.get)))
+        columns = {}
+        for i, n in enumerate(rec.neuron_names):  # a name on two traces: the first
+            if n and n not in columns and np.isfinite(x[:, i]).all() and x[:, i].std() > 0:
+                columns[n] = i
+        rows = {n: k for k, n in enumerate(columns)}
+        worms.append((np.abs(np.corrcoef(x[:, list(columns.values())].T)), rows))
     values = []
-    for a in range(len(named)):
-        for b in range(a + 1, len(named)):
-            (ca, na), (cb, nb) = named[a], named[b]
-            common = sorted(set(na) & set(nb))
+    for a in range(len(worms)):
+        for b in range(a + 1, len(worms)):
+            (ca, ra), (cb, rb) = worms[a], worms[b]
+            common = sorted(ra.keys() & rb.keys())
             if len(common) >= 3:
-                ia, ib = [na.index(n) for n in common], [nb.index(n) for n in common]
+                ia, ib = [ra[n] for n in common], [rb[n] for n in common]
                 upper = np.triu_indices(len(common), 1)
                 values.append(spearmanr(ca[np.ix_(ia, ia)][upper], cb[np.ix_(ib, ib)][upper])[0])
     return float(np.mean(values)) if values else float("nan")
