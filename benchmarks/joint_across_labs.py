@@ -11,6 +11,10 @@ AUROC of |correlation|, of the joint coupling fitted to that lab alone (what ``w
 difference to |correlation|. Each recording keeps its own frame rate (the fit reads
 correlations only). ``--ridge`` and ``--sparsity`` set the penalty on the coupling, ``--no-homologs``
 reads each pair without its left/right variants (the defaults are the package's).
+
+Simulated labs (``wormgnn data simulate --calibrated --shape kato|flavell --stimulate``) are
+scored against their simulated atlas instead: the simulator gives every lab the same coupling,
+so pooling labs should help there: the yardstick the real labs are compared with.
 """
 
 from __future__ import annotations
@@ -29,18 +33,23 @@ from wormgnn.relations.pairsets import pair_sets, score_pair_set
 from wormgnn.relations.run import neuron_traces
 from wormgnn.relations.scoring import by_name
 from wormgnn.relations.truths import truths_for
-from wormgnn.sources import load_dataset
+from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
 
 ALONE, ACROSS = "joint coupling, this lab", "joint coupling, every lab"
 
 
 def named_traces(source: str):
-    """A lab's recordings, each worm's named neurons' z-scored traces and names, its atlas."""
+    """A lab's recordings, each worm's named neurons' z-scored traces and names, its atlas (for
+    simulated worms written with ``--stimulate``, their simulated atlas, as ``wormgnn graph`` scores them)."""
     recordings = list(load_dataset(source))
     traces, names, _ = neuron_traces(recordings, "named")
-    atlas = [t for t in truths_for(recordings, [None] * len(recordings), None, "wt", None)[0] if t.key == "atlas"]
+    couplings = true_couplings(source, recordings)
+    simulated = any(c is not None for c in couplings)
+    truths = truths_for(recordings, couplings, None, "wt", simulated_atlas_of(source) if simulated else None)[0]
+    atlas = [t for t in truths if t.key == ("simulated_atlas" if simulated else "atlas")]
     if not atlas:
-        raise SystemExit(f"{source}: the atlas covers none of its worms")
+        raise SystemExit(f"{source}: " + ("simulated without --stimulate: no simulated atlas to score against"
+                                          if simulated else "the atlas covers none of its worms"))
     return recordings, traces, names, atlas[0]
 
 

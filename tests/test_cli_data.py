@@ -128,3 +128,27 @@ def test_simulate_calibrated_writes_the_worms_matched_to_real_recordings(tmp_pat
     expected = simulate(worms=1, seed=2, duration_s=300, **KATO_MATCHED)[0][0]
     np.testing.assert_allclose(written.traces, expected.traces, atol=1e-6)
     assert not np.allclose(written.traces, simulate(worms=1, seed=2, duration_s=300)[0][0].traces, atol=1e-3)
+
+
+def test_simulate_flavell_shaped_calibrated_worms(tmp_path):
+    from wormgnn.sim import simulate
+    from wormgnn.sim.calibration import FLAVELL_MATCHED, FLAVELL_SHAPE
+
+    result = run("data", "simulate", "--worms", "1", "--seed", "4", "--duration", "60", "--shape", "flavell",
+                 "--calibrated", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    written = load(tmp_path)[0]
+    shape = {k: v for k, v in FLAVELL_SHAPE.items() if k not in ("worms", "duration_s")}
+    expected = simulate(worms=1, seed=4, duration_s=60, **shape, **FLAVELL_MATCHED)[0][0]
+    np.testing.assert_allclose(written.traces, expected.traces, atol=1e-6)
+    assert abs(written.fps - FLAVELL_SHAPE["fps"]) < 0.1 * FLAVELL_SHAPE["fps"]  # not Kato's 2.9
+    low, high = FLAVELL_SHAPE["identified"]
+    assert low <= sum(bool(n) for n in written.neuron_names) <= high
+    assert FLAVELL_SHAPE["neurons"][0] <= written.traces.shape[1] <= FLAVELL_SHAPE["neurons"][1]
+
+
+def test_simulate_refuses_an_unknown_shape(tmp_path):
+    result = run("data", "simulate", "--shape", "zimmer", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "--shape zimmer: unknown (known: kato, flavell)" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
+

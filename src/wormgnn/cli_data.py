@@ -70,14 +70,18 @@ def data_convert(
 @data_app.command("simulate")
 def data_simulate(
     out: Path = typer.Option(..., "--out", help="Folder for one NWB file per worm."),
-    worms: int = typer.Option(5, "--worms", help="Number of worms."),
+    worms: int | None = typer.Option(None, "--worms", help="Number of worms (default: 5, or the shape's)."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same worms."),
-    duration: float = typer.Option(1080.0, "--duration", help="Seconds per worm."),
+    duration: float | None = typer.Option(None, "--duration", help="Seconds per worm (default: 1080, or the "
+                                          "shape's)."),
     stimulate: bool = typer.Option(False, "--stimulate", help="Also run the signal propagation atlas "
                                    "experiment on the worms (each named neuron stimulated in repeated trials)."),
     trials: int = typer.Option(100, "--trials", help="--stimulate: trials per named neuron and worm."),
     calibrated: bool = typer.Option(False, "--calibrated", help="Worms whose shared dynamics, slow drift and "
-                                    "noise match Kato et al.'s recordings (docs/relations.md)."),
+                                    "noise match the recordings of the shape's lab (docs/relations.md)."),
+    shape: str = typer.Option("kato", "--shape", help="Recordings shaped like kato's (5 worms, 18 min at 2.9 "
+                              "fps, 30-47 named) or flavell's (7 worms, 800 frames at 1.66 fps, 87-110 named "
+                              "of 130-146)."),
     overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
 ) -> None:
     """Simulated worms on the real wiring diagram; ground-truth couplings (and, with --stimulate,
@@ -85,12 +89,17 @@ def data_simulate(
     from wormgnn.data.nwb import write_nwb
     from wormgnn.sim import SimulationConfig
     from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
-    from wormgnn.sim.calibration import KATO_MATCHED
+    from wormgnn.sim.calibration import LAB_MATCHED, SHAPES
     from wormgnn.sim.io import write_ground_truth, write_matrix_csv
     from wormgnn.sim.simulator import simulated_worms
     from wormgnn.sources import SIMULATED_ATLAS_FILES
 
-    settings = KATO_MATCHED if calibrated else {}
+    if shape not in SHAPES:
+        raise WormGnnError(f"--shape {shape}: unknown (known: {', '.join(SHAPES)})")
+    settings = ({"worms": SimulationConfig.worms, "duration_s": SimulationConfig.duration_s} | SHAPES[shape]
+                | (LAB_MATCHED[shape] if calibrated else {}))
+    settings |= {key: value for key, value in (("worms", worms), ("duration_s", duration)) if value is not None}
+    worms, duration = settings.pop("worms"), settings.pop("duration_s")
     SimulationConfig(worms=worms, seed=seed, duration_s=duration, **settings).validate()
     if stimulate and trials < 3:
         raise WormGnnError(f"--trials {trials}: a response needs at least 3 trials to be tested")

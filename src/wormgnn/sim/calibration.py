@@ -32,6 +32,8 @@ FLAVELL_MATCHED = {"broad_drive": 1.5, "drift": 0.2, "measurement_noise": 0.04}
 ``benchmarks/sim_calibration.py --shape flavell``)."""
 SHAPES = {"kato": {}, "flavell": FLAVELL_SHAPE}
 """Recording shapes a simulation can take (Kato's is ``SimulationConfig``'s own)."""
+LAB_MATCHED = {"kato": KATO_MATCHED, "flavell": FLAVELL_MATCHED}
+"""The settings matched to each shape's lab (``wormgnn data simulate --calibrated --shape``)."""
 
 
 def mean_autocorrelation(x: np.ndarray, lag: int) -> float:
