@@ -24,12 +24,17 @@ def test_data_info_json_on_the_real_file(kato_path):
     assert rows == [(3137, 109, 38), (3134, 135, 44), (3059, 131, 32), (3311, 125, 47), (3021, 129, 31)]
     assert len(info["shared_identified"]) == 22
     assert info["recordings"][0]["states"]["fwd"] == 681
+    from wormgnn.sim.calibration import between_worm_agreement
+
+    assert info["agreement_between_worms"] == between_worm_agreement(load(kato_path))
+    assert 0.5 < info["agreement_between_worms"] < 0.8  # immobilized worms of one lab share much of it
 
 
 def test_data_info_table(kato_path):
     result = run("data", "info", str(kato_path))
     assert result.returncode == 0
     assert "WT_NoStim_worm2" in result.stdout and "3134" in result.stdout
+    assert "agreement between worms 0." in result.stdout
 
 
 def test_convert_then_info_on_folder(tmp_path, kato_path, kato_recordings):
@@ -51,6 +56,9 @@ def test_simulate_cli_speed_and_info(tmp_path):
     assert len(list((tmp_path / "ground_truth").glob("*.csv"))) == 5
     info = json.loads(run("data", "info", str(tmp_path), "--json").stdout)
     assert len(info["recordings"]) == 5 and len(info["shared_identified"]) >= 20
+    assert 0 < info["agreement_between_worms"] < 1
+    one = json.loads(run("data", "info", str(next(tmp_path.glob("*.nwb"))), "--json").stdout)
+    assert one["agreement_between_worms"] is None  # one worm: nothing to agree with
 
 
 def _text_file(path):

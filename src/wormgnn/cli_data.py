@@ -21,14 +21,18 @@ def data_info(
     min_confidence: float = typer.Option(0.0, "--min-confidence", help="Leave names below this annotator "
                                          "confidence (WormWideWeb, 1-5) unidentified."),
 ) -> None:
-    """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts."""
+    """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts; and
+    how much correlation structure the worms share (what a model pooled over worms relies on)."""
     from wormgnn.data import load, shared_names
+    from wormgnn.sim.calibration import between_worm_agreement
 
     recordings = load(path, min_confidence=min_confidence)
     summaries = [r.summary() for r in recordings]
     shared = shared_names(recordings)
+    agreement = between_worm_agreement(recordings)
     if as_json:
-        typer.echo(json.dumps({"recordings": summaries, "shared_identified": shared}, indent=1))
+        typer.echo(json.dumps({"recordings": summaries, "shared_identified": shared,
+                               "agreement_between_worms": agreement if np.isfinite(agreement) else None}, indent=1))
         return
     from rich.console import Console
     from rich.table import Table
@@ -43,6 +47,9 @@ def data_info(
     console = Console(width=160)
     console.print(table)
     console.print(f"{len(shared)} names identified in all {len(recordings)} worms: {' '.join(shared)}")
+    if np.isfinite(agreement):
+        console.print(f"agreement between worms {agreement:.3f}: Spearman correlation of two worms' |correlation| "
+                      "over the pairs both name, mean over pairs of worms")
 
 
 @data_app.command("convert")
