@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from wormgnn.data import load
+from wormgnn.sim.calibration import between_worm_agreement
 
 
 def run(*args, timeout=300):
@@ -24,8 +25,6 @@ def test_data_info_json_on_the_real_file(kato_path):
     assert rows == [(3137, 109, 38), (3134, 135, 44), (3059, 131, 32), (3311, 125, 47), (3021, 129, 31)]
     assert len(info["shared_identified"]) == 22
     assert info["recordings"][0]["states"]["fwd"] == 681
-    from wormgnn.sim.calibration import between_worm_agreement
-
     assert info["agreement_between_worms"] == between_worm_agreement(load(kato_path))
     assert 0.5 < info["agreement_between_worms"] < 0.8  # immobilized worms of one lab share much of it
 
