@@ -30,10 +30,9 @@ from wormgnn.files import atomic_write_text
 from wormgnn.relations.estimators import abs_correlation
 from wormgnn.relations.joint import JointCouplingConfig, joint_readings
 from wormgnn.relations.pairsets import pair_sets, score_pair_set
-from wormgnn.relations.run import neuron_traces
+from wormgnn.relations.run import neuron_traces, source_truths
 from wormgnn.relations.scoring import by_name
-from wormgnn.relations.truths import truths_for
-from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
+from wormgnn.sources import load_dataset
 
 ALONE, ACROSS = "joint coupling, this lab", "joint coupling, every lab"
 
@@ -43,9 +42,8 @@ def named_traces(source: str):
     simulated worms written with ``--stimulate``, their simulated atlas, as ``wormgnn graph`` scores them)."""
     recordings = list(load_dataset(source))
     traces, names, _ = neuron_traces(recordings, "named")
-    couplings = true_couplings(source, recordings)
+    truths, _, couplings = source_truths(source, recordings)
     simulated = any(c is not None for c in couplings)
-    truths = truths_for(recordings, couplings, None, "wt", simulated_atlas_of(source) if simulated else None)[0]
     atlas = [t for t in truths if t.key == ("simulated_atlas" if simulated else "atlas")]
     if not atlas:
         raise SystemExit(f"{source}: " + ("simulated without --stimulate: no simulated atlas to score against"

@@ -96,15 +96,13 @@ def data_simulate(
     from wormgnn.data.nwb import write_nwb
     from wormgnn.sim import SimulationConfig
     from wormgnn.sim.atlas import StimulationProtocol, simulated_atlas
-    from wormgnn.sim.calibration import LAB_MATCHED, SHAPES
+    from wormgnn.sim.calibration import lab_settings
     from wormgnn.sim.io import write_ground_truth, write_matrix_csv
     from wormgnn.sim.simulator import simulated_worms
     from wormgnn.sources import SIMULATED_ATLAS_FILES
 
-    if shape not in SHAPES:
-        raise WormGnnError(f"--shape {shape}: unknown (known: {', '.join(SHAPES)})")
-    settings = ({"worms": SimulationConfig.worms, "duration_s": SimulationConfig.duration_s} | SHAPES[shape]
-                | (LAB_MATCHED[shape] if calibrated else {}))
+    settings = {"worms": SimulationConfig.worms, "duration_s": SimulationConfig.duration_s} | lab_settings(
+        shape, calibrated)
     settings |= {key: value for key, value in (("worms", worms), ("duration_s", duration)) if value is not None}
     worms, duration = settings.pop("worms"), settings.pop("duration_s")
     SimulationConfig(worms=worms, seed=seed, duration_s=duration, **settings).validate()

@@ -154,6 +154,19 @@ def joint_config(model_name: str, drift_window_s: float, seed: int):
                                **chosen)
 
 
+def source_truths(source, recordings: list, atlas_path: str | None = None, atlas_strain: str = "wt"):
+    """The truths a source's recordings are scored against (``truths.truths_for``), the notes on those
+    left out, and each worm's true coupling (None for real worms): simulated worms their coupling
+    and, when the atlas experiment was run on them, their simulated atlas; real worms the atlas."""
+    from wormgnn.sources import simulated_atlas_of, true_couplings
+
+    couplings = true_couplings(source, recordings)
+    simulated = any(c is not None for c in couplings)
+    truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain,
+                               simulated_atlas_of(source) if simulated else None)
+    return truths, notes, couplings
+
+
 def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "quick", seed: int = 0,
               device: str = "cpu", task: str = "forecast", model_name: str = "gnn",
               measure: str | None = None, atlas_path: str | None = None, atlas_strain: str = "wt",
@@ -169,7 +182,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     from wormgnn.profiles import get_profile
     from wormgnn.relations.joint import READING as JOINT_READING
     from wormgnn.sim.io import neuron_labels, write_matrix_csv
-    from wormgnn.sources import load_dataset, simulated_atlas_of, true_couplings
+    from wormgnn.sources import load_dataset
     from wormgnn.tasks import get_task
 
     out = Path(out)
@@ -179,9 +192,7 @@ def run_graph(source: str, out, neurons: str = "shared", profile_name: str = "qu
     if not (alone or joint) and model_entry(model_name).cls.kind != RELATION_INFERRING:
         raise WormGnnError(f"--model {model_name}: infers no relations (use gnn, a gnn variant or joint)")
     recordings = list(load_dataset(source, rate, min_confidence))
-    couplings = true_couplings(source, recordings)
-    truths, notes = truths_for(recordings, couplings, atlas_path, atlas_strain,  # a bad atlas stops before training
-                               simulated_atlas_of(source) if any(c is not None for c in couplings) else None)
+    truths, notes, couplings = source_truths(source, recordings, atlas_path, atlas_strain)  # a bad atlas stops here
     measure = (YARDSTICKS_ONLY if alone else JOINT_READING if joint
                else choose_measure(get_task(task).per_neuron, True, measure))  # before training
     if alone or joint:

@@ -104,14 +104,22 @@ def distance(stats: dict[str, float], target: dict[str, float], keys: tuple[str,
     return float(total)
 
 
+def lab_settings(shape: str, calibrated: bool) -> dict[str, object]:
+    """``SimulationConfig`` overrides for recordings shaped like a lab's (``SHAPES``), and with
+    ``calibrated`` matched to that lab's recordings (``LAB_MATCHED``)."""
+    if shape not in SHAPES:
+        raise WormGnnError(f"--shape {shape}: unknown (known: {', '.join(SHAPES)})")
+    return SHAPES[shape] | (LAB_MATCHED[shape] if calibrated else {})
+
+
 def simulator_settings(text: str) -> dict[str, object]:
     """``broad_drive=1.2,drift=0.3`` as overrides of ``SimulationConfig``'s numeric fields;
     ``calibrated`` for ``KATO_MATCHED``; ``flavell-shaped`` for ``FLAVELL_SHAPE`` and
     ``FLAVELL_MATCHED`` (worms and duration included: they override a caller's)."""
     if text.strip() == "calibrated":
-        return dict(KATO_MATCHED)
+        return lab_settings("kato", calibrated=True)
     if text.strip() == "flavell-shaped":
-        return FLAVELL_SHAPE | FLAVELL_MATCHED
+        return lab_settings("flavell", calibrated=True)
     known = {f.name for f in fields(SimulationConfig) if f.type in ("float", float)}
     settings = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
