@@ -62,9 +62,11 @@ def main(argv: list[str] | None = None) -> dict:
                         help="|S| penalty (default: scaled to each fit's data, relations.joint.default_sparsity)")
     parser.add_argument("--homologs", action=argparse.BooleanOptionalAction, default=JointCouplingConfig.homologs,
                         help="read each pair as the mean over its left/right variants")
+    parser.add_argument("--epoch", type=float, default=JointCouplingConfig.epoch_s,
+                        help="seconds of each worm with a drive of its own (0: one drive per worm)")
     args = parser.parse_args(argv)
     config = JointCouplingConfig(steps=args.steps, fits=args.fits, ridge=args.ridge, sparsity=args.sparsity,
-                                 homologs=args.homologs)
+                                 homologs=args.homologs, epoch_s=args.epoch or None)
     labs = {source: named_traces(source) for source in args.data}
     every = joint_readings([x for lab in labs.values() for x in lab[1]], [n for lab in labs.values() for n in lab[2]],
                            [r.fps for lab in labs.values() for r in lab[0]], config)[1]

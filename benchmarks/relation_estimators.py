@@ -23,7 +23,8 @@ averaged over its left/right variants (", bilateral mean": what ``wormgnn graph`
 ``--baseline`` names the reading every interval is paired with (default |correlation|);
 ``--pair-set shared`` scores the pairs among the names every worm has instead.
 ``--simulator flavell-shaped`` simulates 7 worms shaped like the named Flavell recordings
-(``sim.calibration.FLAVELL_SHAPE``) instead of 5 like Kato's.
+(``sim.calibration.FLAVELL_SHAPE``) instead of 5 like Kato's; settings may follow it
+(``flavell-shaped,drive_turnover=0.3``: broad drives that change every 2 minutes).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="simulator settings (broad_drive=1.2,drift=0.3), calibrated (matched to Kato's "
                         "recordings) or flavell-shaped (7 worms shaped like and matched to Flavell's)")
     parser.add_argument("--joint", default="",
-                        help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY|xscaled], comma-separated")
+                        help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY|xscaled[xEPOCH]], comma-separated")
     parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
     parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
@@ -120,24 +121,27 @@ def over_seeds(seeds: dict[int, dict]) -> dict:
     return out
 
 
-def joint_settings(text: str) -> list[tuple[int, float, float | None]]:
-    """``"3x1,2x0.3,3x0x0.003,3x0xscaled"`` → [(3, 1.0, 0.0), (2, 0.3, 0.0), (3, 0.0, 0.003), (3, 0.0, None)]:
-    (rank, ridge, sparsity) of each joint coupling to fit; ``scaled`` is the package's default
-    penalty, scaled to the data (``joint.default_sparsity``)."""
+def joint_settings(text: str) -> list[tuple[int, float, float | None, float | None]]:
+    """``"3x1,3x0x0.003,3x0xscaled,3x0xscaledx120"`` → [(3, 1.0, 0.0, None), (3, 0.0, 0.003, None),
+    (3, 0.0, None, None), (3, 0.0, None, 120.0)]: (rank, ridge, sparsity, epoch) of each joint
+    coupling to fit; ``scaled`` is the package's default penalty, scaled to the data
+    (``joint.default_sparsity``); an epoch (seconds) gives each epoch of a worm its own drive."""
     try:
         settings = [item.split("x") for item in text.split(",") if item]
-        if any(len(parts) not in (2, 3) for parts in settings):
+        if any(len(parts) not in (2, 3, 4) for parts in settings):
             raise ValueError
         return [(int(parts[0]), float(parts[1]),
-                 (None if parts[2] == "scaled" else float(parts[2])) if len(parts) == 3 else 0.0)
+                 (None if parts[2] == "scaled" else float(parts[2])) if len(parts) >= 3 else 0.0,
+                 float(parts[3]) if len(parts) == 4 else None)
                 for parts in settings]
     except ValueError:
-        raise SystemExit(f"--joint {text}: expected RANKxRIDGE or RANKxRIDGExSPARSITY (a number or scaled), "
-                         "e.g. 3x1,3x0x0.003,3x0xscaled") from None
+        raise SystemExit(f"--joint {text}: expected RANKxRIDGE[xSPARSITY[xEPOCH]] (SPARSITY a number or scaled, "
+                         "EPOCH seconds), e.g. 3x1,3x0x0.003,3x0xscaled,3x0xscaledx120") from None
 
 
 def against_simulated_atlas(seed: int, duration: float, trials: int = 100, settings: dict | None = None,
-                            joint: list[tuple[int, float, float | None]] = (), baseline: str = "correlation",
+                            joint: list[tuple[int, float, float | None, float | None]] = (),
+                            baseline: str = "correlation",
                             joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits),
                             pair_set: str = "pooled") -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
@@ -159,14 +163,15 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
         worm[BILATERAL_PARTIAL] = bilateral_average(worm_names, worm[DRIFT_FREE_PARTIAL])
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
     models = {}
-    for rank, ridge, sparsity in joint:
+    for rank, ridge, sparsity, epoch in joint:
         config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1],
-                                     homologs=False)
+                                     homologs=False, epoch_s=epoch)
         fitted, sides_apart, _ = joint_readings(traces, names, [r.fps for r in recordings], config)
         averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss,
                                  fitted.sparsity)
         name = f"joint coupling rank {rank} ridge {ridge:g}" + (
-            " sparsity scaled" if sparsity is None else f" sparsity {sparsity:g}" if sparsity else "")
+            " sparsity scaled" if sparsity is None else f" sparsity {sparsity:g}" if sparsity else "") + (
+            f" epochs {epoch:g} s" if epoch else "")
         readings[name] = by_name(sides_apart, names)
         readings[name + BILATERAL] = by_name([averaged.among(worm) for worm in names], names)
         models[name] = models[name + BILATERAL] = "model"  # paired with every other reading too (``versus``)

@@ -1,6 +1,7 @@
 """How close simulated worms come to real recordings, and which simulator settings bring them
 closest: how many neurons follow the motor program (``broad_drive``), how large each neuron's
-slow drift is (``drift``) and the measurement noise.
+slow drift is (``drift``), the measurement noise, and how much of the broad drive changes
+every 2 minutes (``drive_turnover``; chosen alone with ``--match halves_agreement``).
 
     python benchmarks/sim_calibration.py --data ../shared/data/kato2015/WT_NoStim.mat \
         --data flavell2023/ --json calibration.json
@@ -23,21 +24,24 @@ from pathlib import Path
 
 from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write_text
-from wormgnn.sim.calibration import SHAPES, dataset_statistics, distance, simulator_settings
+from wormgnn.sim.calibration import MATCHED, SHAPES, dataset_statistics, distance, simulator_settings
 from wormgnn.sim.simulator import simulate
 from wormgnn.sources import load_dataset, source_of
 
-KNOBS = {"broad_drive": "0,0.6,0.9,1.2,1.5", "drift": "0.03,0.2,0.3,0.4", "measurement_noise": "0.04,0.1,0.15"}
+KNOBS = {"broad_drive": "0,0.6,0.9,1.2,1.5", "drift": "0.03,0.2,0.3,0.4", "measurement_noise": "0.04,0.1,0.15",
+         "drive_turnover": ""}
+"""Each knob's values by default; an empty one is not varied (the simulator's own default)."""
 
 
 def grid(values: dict[str, str]) -> list[str]:
-    """Every combination, each as a settings text (``broad_drive=0.6,drift=0.2,...``)."""
-    lists = [[f"{knob}={v.strip()}" for v in text.split(",")] for knob, text in values.items()]
+    """Every combination, each as a settings text (``broad_drive=0.6,drift=0.2,...``); a knob
+    given no values is left out."""
+    lists = [[f"{knob}={v.strip()}" for v in text.split(",")] for knob, text in values.items() if text.strip()]
     return [",".join(combo) for combo in itertools.product(*lists)]
 
 
 def calibrate(data: list[str], settings: list[str], seed: int = 0, worms: int = 5, duration_s: float = 1080.0,
-              shape: str = "kato") -> dict:
+              shape: str = "kato", match: tuple[str, ...] = MATCHED) -> dict:
     datasets = {Path(path).stem: dataset_statistics(list(load_dataset(source_of([path])))) for path in data}
     simulated = {}
     for text in settings:
@@ -46,11 +50,11 @@ def calibrate(data: list[str], settings: list[str], seed: int = 0, worms: int = 
         print(_row(text, simulated[text]), flush=True)
     chosen = {}
     for name, target in datasets.items():
-        distances = {text: distance(stats, target) for text, stats in simulated.items()}
+        distances = {text: distance(stats, target, match) for text, stats in simulated.items()}
         best = min(distances, key=distances.get)
         chosen[name] = {"settings": simulator_settings(best), "distance": distances[best]}
-    return {"seed": seed, "worms": worms, "shape": shape, "datasets": datasets, "simulated": simulated,
-            "chosen": chosen}
+    return {"seed": seed, "worms": worms, "shape": shape, "matched": list(match), "datasets": datasets,
+            "simulated": simulated, "chosen": chosen}
 
 
 def _row(label: str, stats: dict) -> str:
@@ -68,13 +72,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", choices=tuple(SHAPES), default="kato",
                         help="simulated recordings shaped like Kato's (--worms, --duration) or like the named "
                         "Flavell recordings (7 worms, 800 frames at 1.662 fps, 87-110 named; overrides both)")
+    parser.add_argument("--match", default=",".join(MATCHED),
+                        help="statistics the nearest setting is chosen on, comma-separated (e.g. halves_agreement "
+                        "to choose --drive-turnover with the other knobs fixed)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     try:
+        match = tuple(k.strip() for k in args.match.split(",") if k.strip())
+        unknown = sorted(set(match) - set(MATCHED) - {"halves_agreement", "blocks_agreement", "agreement"})
+        if unknown or not match:
+            raise WormGnnError(f"--match {args.match}: unknown statistics {', '.join(unknown) or '(none given)'}")
         settings = grid({knob: getattr(args, knob) for knob in KNOBS})
         for text in settings:
             simulator_settings(text)  # every value a number before anything runs
-        result = calibrate(args.data, settings, args.seed, args.worms, args.duration, args.shape)
+        result = calibrate(args.data, settings, args.seed, args.worms, args.duration, args.shape, match)
     except WormGnnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

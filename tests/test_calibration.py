@@ -1,6 +1,7 @@
 """wormgnn.sim.calibration: statistics of shared dynamics, and the distance between them."""
 
 import numpy as np
+import pytest
 
 from wormgnn.data import Recording
 from wormgnn.sim.calibration import MATCHED, dataset_statistics, distance, shared_dynamics
@@ -49,6 +50,18 @@ def test_flavell_shaped_settings_simulate_worms_shaped_like_the_named_flavell_re
         assert 0.96 * 1.662 <= rec.fps <= 1.06 * 1.662
         assert 130 <= rec.traces.shape[1] <= 146 and 87 <= named <= 110
     assert simulator_settings("calibrated").keys().isdisjoint({"worms", "duration_s", "fps"})
+    turning = simulator_settings("flavell-shaped, drive_turnover=0.3")
+    assert turning == settings | {"drive_turnover": 0.3}
+    assert simulator_settings("drift=0.2") == {"drift": 0.2}
+
+
+def test_a_lab_name_only_leads_the_settings_and_unknown_ones_are_refused():
+    from wormgnn.errors import WormGnnError
+    from wormgnn.sim.calibration import simulator_settings
+
+    for bad in ("drive_turnover=0.3,flavell-shaped", "flavell-shaped,calibrated", "speed=2"):
+        with pytest.raises(WormGnnError, match="unknown"):
+            simulator_settings(bad)
 
 
 def test_worms_sharing_one_correlation_structure_agree_and_worms_with_their_own_do_not():
@@ -67,3 +80,20 @@ def test_worms_sharing_one_correlation_structure_agree_and_worms_with_their_own_
     assert between_worm_agreement(same) > 0.8 > 0.3 > between_worm_agreement(own)
     assert np.isnan(between_worm_agreement(same[:1]))  # one worm: nothing to agree with
     assert "agreement" in dataset_statistics(same) and "agreement" not in MATCHED
+
+
+def test_a_worm_whose_correlations_change_halfway_agrees_with_itself_in_blocks_not_in_halves():
+    from wormgnn.sim.calibration import agreement_within_worm
+
+    rng = np.random.default_rng(5)
+    halves = []
+    for _ in range(2):  # three factors with loadings of their own in each half
+        factors = np.repeat(rng.normal(size=(100, 3)), 20, axis=0)  # slow: 20 frames a step
+        halves.append(factors @ rng.normal(size=(3, 30)) + rng.normal(size=(2000, 30)))
+    changing = agreement_within_worm(Recording(np.vstack(halves).astype(np.float32), [None] * 30, 2.0, "w"))
+    steady = agreement_within_worm(Recording(np.vstack([halves[0], halves[0][::-1]]).astype(np.float32),
+                                             [None] * 30, 2.0, "w"))
+    assert changing["halves_agreement"] < 0.3 < changing["blocks_agreement"]
+    assert steady["halves_agreement"] > 0.9
+    one = Recording(halves[0].astype(np.float32), [None] * 30, 2.0, "w")
+    assert {"halves_agreement", "blocks_agreement"} <= dataset_statistics([one]).keys()

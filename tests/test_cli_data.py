@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from wormgnn.data import load
-from wormgnn.sim.calibration import between_worm_agreement
+from wormgnn.sim.calibration import agreement_within_worm, between_worm_agreement
 
 
 def run(*args, timeout=300):
@@ -27,6 +27,9 @@ def test_data_info_json_on_the_real_file(kato_path):
     assert info["recordings"][0]["states"]["fwd"] == 681
     assert info["agreement_between_worms"] == between_worm_agreement(load(kato_path))
     assert 0.5 < info["agreement_between_worms"] < 0.8  # immobilized worms of one lab share much of it
+    within = [agreement_within_worm(r) for r in load(kato_path)]
+    assert info["agreement_within_worms"]["halves"] == np.mean([w["halves_agreement"] for w in within])
+    assert 0.3 < info["agreement_within_worms"]["halves"] < info["agreement_within_worms"]["blocks"] < 0.9
 
 
 def test_data_info_table(kato_path):
@@ -34,6 +37,7 @@ def test_data_info_table(kato_path):
     assert result.returncode == 0
     assert "WT_NoStim_worm2" in result.stdout and "3134" in result.stdout
     assert "agreement between worms 0." in result.stdout
+    assert "agreement within worms: halves 0." in result.stdout
 
 
 def test_convert_then_info_on_folder(tmp_path, kato_path, kato_recordings):
@@ -159,3 +163,17 @@ def test_simulate_refuses_an_unknown_shape(tmp_path):
     assert result.returncode == 2 and "--shape zimmer: unknown (known: kato, flavell)" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
 
+
+
+def test_simulate_a_drive_that_turns_over_and_refuse_a_turnover_above_one(tmp_path):
+    halves = {}
+    for turnover in ("0", "0.4"):
+        out = tmp_path / turnover
+        result = run("data", "simulate", "--worms", "2", "--duration", "600", "--seed", "2", "--calibrated",
+                     "--drive-turnover", turnover, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        halves[turnover] = json.loads(run("data", "info", str(out), "--json").stdout)["agreement_within_worms"]
+    assert halves["0.4"]["halves"] < halves["0"]["halves"] - 0.15  # the correlations change over minutes
+    bad = run("data", "simulate", "--drive-turnover", "1.5", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "drive_turnover must lie in [0, 1]" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad").exists()

@@ -49,7 +49,8 @@ def _auroc_on_edges(matrix, names, edges):
 
 def test_the_shared_coupling_is_recovered_where_each_worms_drive_hides_it_from_correlation():
     traces, names, edges = _worms()
-    config = JointCouplingConfig(rank=1, drift_window_s=0, steps=600, fits=1)  # each worm's drive is one-dimensional
+    # each worm's drive is one-dimensional, and holds for the whole recording
+    config = JointCouplingConfig(rank=1, drift_window_s=0, epoch_s=None, steps=600, fits=1)
     fitted = fit_joint_coupling(traces, names, [1.0] * 3, config)
     assert sorted(fitted.names) == fitted.names and set(fitted.names) <= set(NAMES)
     assert np.allclose(fitted.coupling, fitted.coupling.T) and (np.diag(fitted.coupling) == 0).all()
@@ -57,19 +58,17 @@ def test_the_shared_coupling_is_recovered_where_each_worms_drive_hides_it_from_c
     correlation = np.mean([_auroc_on_edges(np.abs(np.corrcoef(x.T)), n, edges)
                            for x, n in zip(traces, names, strict=True)])
     assert joint > 0.9 and joint > correlation + 0.1
-    without_drive = fit_joint_coupling(traces, names, [1.0] * 3, JointCouplingConfig(rank=0, drift_window_s=0,
-                                                                                      steps=600, fits=1))
+    without_drive = fit_joint_coupling(traces, names, [1.0] * 3, replace(config, rank=0))
     assert joint > _auroc_on_edges(without_drive.coupling, without_drive.names, edges)
 
 
 def test_the_fit_is_reproducible_and_reads_each_worm_in_its_own_order():
     traces, names, _ = _worms(frames=800)
-    config = JointCouplingConfig(drift_window_s=0, steps=50, fits=2)
+    config = JointCouplingConfig(drift_window_s=0, epoch_s=None, steps=50, fits=2)
     first, readings, log = joint_readings(traces, names, [1.0] * 3, config)
     again = fit_joint_coupling(traces, names, [1.0] * 3, config)
     np.testing.assert_allclose(first.coupling, again.coupling, rtol=0, atol=1e-12)
-    alone = [fit_joint_coupling(traces, names, [1.0] * 3, JointCouplingConfig(drift_window_s=0, steps=50, fits=1,
-                                                                               seed=s)).coupling for s in (0, 1)]
+    alone = [fit_joint_coupling(traces, names, [1.0] * 3, replace(config, fits=1, seed=s)).coupling for s in (0, 1)]
     assert not np.allclose(alone[0], alone[1])  # each fit starts from its own random drive
     np.testing.assert_allclose(first.coupling, (alone[0] + alone[1]) / 2, rtol=0, atol=1e-12)
     assert log["joint_names"] == len(first.names) and log["joint_rank"] == 3 and log["joint_fits"] == 2
@@ -88,7 +87,7 @@ def test_unnamed_neurons_read_zero_and_a_worm_without_names_is_refused():
 
 def test_a_sparsity_penalty_sets_the_uncoupled_pairs_nearer_zero_than_the_coupled_ones():
     traces, names, edges = _worms()
-    base = JointCouplingConfig(rank=1, ridge=0.0, sparsity=0.0, drift_window_s=0, steps=600, fits=1)
+    base = JointCouplingConfig(rank=1, ridge=0.0, sparsity=0.0, drift_window_s=0, epoch_s=None, steps=600, fits=1)
     plain = fit_joint_coupling(traces, names, [1.0] * 3, base)
     sparse = fit_joint_coupling(traces, names, [1.0] * 3, replace(base, sparsity=0.05))
     index = [NAMES.index(n) for n in sparse.names]
@@ -103,10 +102,11 @@ def test_the_default_sparsity_rises_as_the_data_shrink_and_the_fit_records_what_
     assert default_sparsity(80, 5_000) > default_sparsity(80, 15_000)
     assert default_sparsity(200, 5_000) > default_sparsity(50, 5_000)
     traces, names, _ = _worms(frames=400)
-    config = JointCouplingConfig(drift_window_s=0, steps=40, fits=1)
+    config = JointCouplingConfig(drift_window_s=0, epoch_s=None, steps=40, fits=1)
     fitted, _, log = joint_readings(traces, names, [1.0] * 3, config)
     assert fitted.sparsity == pytest.approx(default_sparsity(len(fitted.names), 3 * 400))
-    assert log["joint_sparsity"] == fitted.sparsity
+    assert log["joint_sparsity"] == fitted.sparsity and log["joint_epoch_s"] is None
+    assert JointCouplingConfig().epoch_s == 120.0  # by default each 2 minutes of a worm has a drive of its own
     scaled = fit_joint_coupling(traces, names, [1.0] * 3, config)
     same = fit_joint_coupling(traces, names, [1.0] * 3, replace(config, sparsity=scaled.sparsity))
     other = fit_joint_coupling(traces, names, [1.0] * 3, replace(config, sparsity=0.1))
@@ -118,7 +118,7 @@ def test_the_fit_reads_left_right_variants_alike_unless_told_not_to():
     rng = np.random.default_rng(1)
     names = [["AVAL", "AVAR", "RIML", "RIMR", "RID"]] * 2
     traces = [rng.normal(size=(400, 5)) for _ in range(2)]
-    config = JointCouplingConfig(drift_window_s=0, steps=30, fits=1)
+    config = JointCouplingConfig(drift_window_s=0, epoch_s=None, steps=30, fits=1)
     fitted, _, log = joint_readings(traces, names, [1.0] * 2, config)
     apart = fit_joint_coupling(traces, names, [1.0] * 2, replace(config, homologs=False))
     np.testing.assert_allclose(fitted.coupling, bilateral_average(apart.names, apart.coupling), rtol=0, atol=1e-12)
@@ -131,7 +131,7 @@ def test_the_fit_runs_on_one_thread_so_it_reads_alike_on_every_machine_and_resto
     import torch
 
     traces, names, _ = _worms(frames=400)
-    config = JointCouplingConfig(drift_window_s=0, steps=40, fits=1)
+    config = JointCouplingConfig(drift_window_s=0, epoch_s=None, steps=40, fits=1)
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
@@ -142,3 +142,41 @@ def test_the_fit_runs_on_one_thread_so_it_reads_alike_on_every_machine_and_resto
     finally:
         torch.set_num_threads(before)
     np.testing.assert_array_equal(one, two)
+
+
+def _turning_worms(seed: int = 0, frames: int = 2400):
+    """``_worms`` with each worm's strong drive replaced by another one halfway through: the
+    correlation structure changes within the recording."""
+    rng = np.random.default_rng(seed)
+    traces, names, edges = _worms(seed, frames=frames)
+    covariance = np.linalg.inv(np.eye(len(NAMES)) - 0.3 * edges)
+    out = []
+    for worm in names:
+        keep = [NAMES.index(n) for n in worm]
+        halves = []
+        for _ in range(2):
+            drive = rng.normal(0, 2.0, size=(len(keep), 1))
+            sigma = covariance[np.ix_(keep, keep)] + drive @ drive.T
+            halves.append(rng.multivariate_normal(np.zeros(len(keep)), sigma, size=frames // 2))
+        out.append(np.vstack(halves))
+    return out, names, edges
+
+
+def test_epochs_give_each_stretch_its_own_drive_where_the_drive_changes_within_a_worm():
+    from wormgnn.relations.joint import drift_free_correlation, drift_free_correlations
+
+    traces, names, edges = _turning_worms()
+    x = traces[0]
+    whole = drift_free_correlations(x, 2.0, 0.0)
+    assert len(whole) == 1 and np.allclose(whole[0], drift_free_correlation(x, 2.0, 0.0))
+    parts = drift_free_correlations(x, 2.0, 0.0, epoch_s=600.0)  # 2,400 frames at 2 fps: 20 min, 2 epochs
+    assert len(parts) == 2 and all(np.allclose(np.diag(c), 1.0) for c in parts)
+    assert len(drift_free_correlations(x, 2.0, 0.0, epoch_s=500.0)) == 2  # the frames left over join the last
+    assert np.allclose(parts[0], np.corrcoef(x[:1200].T))
+    config = JointCouplingConfig(rank=1, drift_window_s=0, epoch_s=None, steps=600, fits=1, homologs=False)
+    one_drive = fit_joint_coupling(traces, names, [2.0] * 3, config)
+    per_epoch = fit_joint_coupling(traces, names, [2.0] * 3, replace(config, epoch_s=600.0))
+    assert per_epoch.names == one_drive.names
+    assert per_epoch.sparsity == one_drive.sparsity  # the same frames: the same penalty
+    assert _auroc_on_edges(per_epoch.coupling, per_epoch.names, edges) > \
+        _auroc_on_edges(one_drive.coupling, one_drive.names, edges) + 0.05

@@ -46,7 +46,7 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     scores = report["seeds"]["1"]
-    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0, 0.01]] and report["joint_steps"] == 200
+    assert report["baseline"] == baseline and report["joint"] == [[1, 1.0, 0.01, None]] and report["joint_steps"] == 200
     joint = scores["joint coupling rank 1 ridge 1 sparsity 0.01"]
     assert scores[baseline]["delta_vs_corr"] == 0 and scores["correlation"]["delta_vs_corr"] != 0
     assert joint["pairs"] == scores["correlation"]["pairs"] and joint["delta_ci"][0] <= joint["delta_ci"][1]
@@ -61,7 +61,8 @@ def test_joint_settings_read_a_number_or_the_scaled_default(monkeypatch):
     monkeypatch.syspath_prepend(str(SCRIPT.parent))
     from relation_estimators import joint_settings
 
-    assert joint_settings("3x1,3x0x0.003,3x0xscaled") == [(3, 1.0, 0.0), (3, 0.0, 0.003), (3, 0.0, None)]
+    assert joint_settings("3x1,3x0x0.003,3x0xscaled,3x0xscaledx120") == [
+        (3, 1.0, 0.0, None), (3, 0.0, 0.003, None), (3, 0.0, None, None), (3, 0.0, None, 120.0)]
     with pytest.raises(SystemExit, match="a number or scaled"):
         joint_settings("3x0xauto")
 
@@ -70,9 +71,9 @@ def test_script_refuses_bad_joint_settings_and_an_unknown_baseline(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3by1"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "--joint 3by1: expected RANKxRIDGE" in result.stderr
-    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3x1x2x4"],
+    result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--joint", "3x1x2x4x5"],
                             capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0 and "--joint 3x1x2x4: expected RANKxRIDGE" in result.stderr
+    assert result.returncode != 0 and "--joint 3x1x2x4x5: expected RANKxRIDGE" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "j.json").exists()
     result = subprocess.run([sys.executable, str(SCRIPT), "--json", str(tmp_path / "j.json"), "--seeds", "1",
                              "--duration", "120", "--against", "simulated-atlas", "--trials", "5",

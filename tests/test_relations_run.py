@@ -140,6 +140,7 @@ def test_graph_joint_fits_one_coupling_to_every_worm_and_scores_it_as_a_model(tm
     i, j = names.index(labels[0]), names.index(labels[1])
     assert np.isclose(reading[0, 1], coupling[i, j], rtol=1e-5)
     assert summary["train_log"]["joint_homologs"] is True  # left and right read alike: AVAL-RIML as AVAR-RIMR
+    assert summary["train_log"]["joint_epoch_s"] == 120.0  # a drive for each 2 minutes of a worm
     a, b, c, d = (names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
     assert np.isclose(coupling[a, c], coupling[b, d]) and np.isclose(coupling[a, c], coupling[a, d])
 
@@ -154,7 +155,9 @@ def test_the_joint_model_reads_left_and_right_apart_on_request_and_refuses_unkno
     chosen = joint_config("joint:sparsity=0.01:rank=4:ridge=1", 0.0, 0)
     assert (chosen.sparsity, chosen.rank, chosen.ridge, chosen.homologs) == (0.01, 4, 1.0, True)
     assert joint_config("joint", 0.0, 0).sparsity is None  # scaled to the data
-    for bad in ("steps=4", "rank=2.5", "sparsity=-1", "sparsity=nan", "sparsity=lots"):
+    assert joint_config("joint:epoch=240", 0.0, 0).epoch_s == 240.0 and joint_config("joint", 0.0, 0).epoch_s == 120.0
+    assert joint_config("joint:epoch=0", 0.0, 0).epoch_s is None  # one epoch per worm
+    for bad in ("steps=4", "rank=2.5", "sparsity=-1", "sparsity=nan", "sparsity=lots", "epoch=-60"):
         with pytest.raises(WormGnnError, match=f"joint takes homologs=true|false, rank=N, .* not '{bad}'"):
             joint_config(f"joint:{bad}", 0.0, 0)
     result = subprocess.run([sys.executable, "-m", "wormgnn.cli", "graph", "--data", str(kato_path), "--out",

@@ -11,6 +11,7 @@ from sim_calibration import grid, main  # noqa: E402
 
 def test_the_grid_is_every_combination():
     assert grid({"broad_drive": "0,1", "drift": "0.1"}) == ["broad_drive=0,drift=0.1", "broad_drive=1,drift=0.1"]
+    assert grid({"broad_drive": "0", "drive_turnover": ""}) == ["broad_drive=0"]  # no values: not varied
 
 
 def test_recordings_of_a_broad_drive_are_matched_by_that_setting(tmp_path, capsys):
@@ -46,7 +47,28 @@ def test_the_flavell_shape_simulates_seven_worms_of_800_frames(tmp_path):
     assert result["shape"] == "flavell" and 130 <= simulated["neurons"] <= 146  # Kato's shape records 100-135
 
 
+def test_a_drive_that_turns_over_is_matched_on_the_halves_agreement_alone(tmp_path):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    data = tmp_path / "turning"
+    data.mkdir()
+    for rec in simulate(worms=2, seed=7, duration_s=600, broad_drive=1.5, drive_turnover=0.3)[0]:
+        write_nwb(rec, data / f"{rec.worm_id}.nwb")
+    out = tmp_path / "c.json"
+    assert main(["--data", str(data), "--broad-drive", "1.5", "--drift", "0.03", "--measurement-noise", "0.04",
+                 "--drive-turnover", "0,0.3", "--match", "halves_agreement", "--worms", "2", "--duration", "600",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["chosen"]["turning"]["settings"]["drive_turnover"] == 0.3
+    assert result["matched"] == ["halves_agreement"]
+    steady = result["simulated"]["broad_drive=1.5,drift=0.03,measurement_noise=0.04,drive_turnover=0"]
+    assert steady["halves_agreement"] > result["datasets"]["turning"]["halves_agreement"] + 0.15
+
+
 def test_bad_settings_and_missing_data_are_one_line_errors(tmp_path, capsys):
+    assert main(["--data", str(tmp_path), "--match", "pc1,speed"]) == 2
+    assert "--match pc1,speed: unknown statistics speed" in capsys.readouterr().err
     assert main(["--data", str(tmp_path), "--broad-drive", "zero"]) == 2
     assert main(["--data", str(tmp_path / "missing"), "--broad-drive", "0", "--drift", "0.1",
                  "--measurement-noise", "0.1"]) == 2

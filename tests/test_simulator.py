@@ -79,7 +79,8 @@ def test_deterministic_per_seed():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"worms": 0}, "at least 1"), ({"duration_s": -5}, "positive"), ({"duration_s": 5}, "under 64"),
-    ({"broad_drive": -1.0}, "0 or more"),
+    ({"broad_drive": -1.0}, "0 or more"), ({"drive_turnover": 1.5}, r"lie in \[0, 1\]"),
+    ({"drive_epoch_s": 0.0}, "drive_epoch_s must be positive"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(WormGnnError, match=message):
@@ -96,3 +97,22 @@ def test_broad_drive_spreads_the_motor_program_over_the_head_and_leaves_the_wiri
     assert wide["participation"] < narrow["participation"] / 2
     assert core_only[0].neuron_names == broad[0].neuron_names  # same worms, same recorded neurons
     np.testing.assert_array_equal(core_truth[1], broad_truth[1])
+
+
+def test_a_turning_drive_changes_the_correlations_over_minutes_and_nothing_else():
+    from wormgnn.sim.calibration import agreement_within_worm
+
+    settings = {"worms": 2, "seed": 4, "duration_s": 720, "broad_drive": 1.5}
+    steady, steady_truth = simulate(**settings)
+    turning, turning_truth = simulate(**settings, drive_turnover=0.4)
+    assert steady[0].neuron_names == turning[0].neuron_names  # same worms, same recorded neurons
+    np.testing.assert_array_equal(steady_truth[1], turning_truth[1])  # the same wiring
+    np.testing.assert_array_equal(steady[1].labels, turning[1].labels)  # and the same motor program
+    assert not np.allclose(steady[0].traces, turning[0].traces)
+    before = [agreement_within_worm(r) for r in steady]
+    after = [agreement_within_worm(r) for r in turning]
+    for b, a in zip(before, after, strict=True):  # the halves part; short blocks hold far better
+        assert a["halves_agreement"] < b["halves_agreement"] - 0.15
+        assert a["blocks_agreement"] > a["halves_agreement"] + 0.1
+    again, _ = simulate(**settings, drive_turnover=0.4)
+    np.testing.assert_array_equal(again[0].traces, turning[0].traces)

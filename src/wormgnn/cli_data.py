@@ -21,18 +21,22 @@ def data_info(
     min_confidence: float = typer.Option(0.0, "--min-confidence", help="Leave names below this annotator "
                                          "confidence (WormWideWeb, 1-5) unidentified."),
 ) -> None:
-    """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts; and
-    how much correlation structure the worms share (what a model pooled over worms relies on)."""
+    """Per worm: frames, frame rate, duration, neurons recorded and identified, state counts; how
+    much correlation structure the worms share (what a model pooled over worms relies on), and
+    how much it holds within each worm over time."""
     from wormgnn.data import load, shared_names
-    from wormgnn.sim.calibration import between_worm_agreement
+    from wormgnn.sim.calibration import agreement_within_worm, between_worm_agreement
 
     recordings = load(path, min_confidence=min_confidence)
     summaries = [r.summary() for r in recordings]
     shared = shared_names(recordings)
     agreement = between_worm_agreement(recordings)
+    within = [agreement_within_worm(r) for r in recordings]
+    within = {key: float(np.mean([w[f"{key}_agreement"] for w in within])) for key in ("halves", "blocks")}
     if as_json:
         typer.echo(json.dumps({"recordings": summaries, "shared_identified": shared,
-                               "agreement_between_worms": agreement if np.isfinite(agreement) else None}, indent=1))
+                               "agreement_between_worms": agreement if np.isfinite(agreement) else None,
+                               "agreement_within_worms": within}, indent=1))
         return
     from rich.console import Console
     from rich.table import Table
@@ -50,6 +54,10 @@ def data_info(
     if np.isfinite(agreement):
         console.print(f"agreement between worms {agreement:.3f}: Spearman correlation of two worms' |correlation| "
                       "over the pairs both name, mean over pairs of worms")
+    console.print(f"agreement within worms: halves {within['halves']:.3f}, "
+                  f"alternate 30 s blocks {within['blocks']:.3f} "
+                  "(the same between a worm's two halves, or its odd and even blocks; halves far below blocks: "
+                  "the correlations change over minutes)")
 
 
 @data_app.command("convert")
@@ -89,6 +97,10 @@ def data_simulate(
     shape: str = typer.Option("kato", "--shape", help="Recordings shaped like kato's (5 worms, 18 min at 2.9 "
                               "fps, 30-47 named) or flavell's (7 worms, 800 frames at 1.66 fps, 87-110 named "
                               "of 130-146)."),
+    drive_turnover: float | None = typer.Option(None, "--drive-turnover", help="Fraction of the broadly driven "
+                                                "neurons that take a new phase and loading every 2 minutes: "
+                                                "correlations that change over minutes (0.3 matches the Flavell "
+                                                "recordings' agreement within worms, 0.05 Kato's; default 0)."),
     overwrite: bool = typer.Option(False, help="Replace existing files of the same name."),
 ) -> None:
     """Simulated worms on the real wiring diagram; ground-truth couplings (and, with --stimulate,
@@ -103,7 +115,8 @@ def data_simulate(
 
     settings = {"worms": SimulationConfig.worms, "duration_s": SimulationConfig.duration_s} | lab_settings(
         shape, calibrated)
-    settings |= {key: value for key, value in (("worms", worms), ("duration_s", duration)) if value is not None}
+    settings |= {key: value for key, value in (("worms", worms), ("duration_s", duration),
+                                               ("drive_turnover", drive_turnover)) if value is not None}
     worms, duration = settings.pop("worms"), settings.pop("duration_s")
     SimulationConfig(worms=worms, seed=seed, duration_s=duration, **settings).validate()
     if stimulate and trials < 3:

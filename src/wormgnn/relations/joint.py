@@ -53,6 +53,12 @@ class JointCouplingConfig:
     wiring diagram. None: scaled to the data (``default_sparsity``)."""
     drift_window_s: float = 60.0
     """Each neuron's running mean over this long is removed first (slow drift, bleaching)."""
+    epoch_s: float | None = 120.0
+    """Cut each worm's frames into epochs of about this long, each with a drive and variances of
+    its own (S stays shared): in real worms the correlations change over minutes (a recording's
+    halves agree far less than its interleaved blocks), which one drive per worm cannot absorb.
+    None: one epoch per worm. 120 s was chosen on simulated atlases whose drive changes as the
+    real worms' correlations do (docs/relations.md, "Sixth step")."""
     steps: int = 2500
     learning_rate: float = 0.02
     fits: int = 3
@@ -92,14 +98,25 @@ def default_sparsity(names: int, frames: int) -> float:
 
 def drift_free_correlation(traces: np.ndarray, fps: float, window_s: float) -> np.ndarray:
     """Correlation matrix of the traces less each neuron's running mean over ``window_s``."""
+    return drift_free_correlations(traces, fps, window_s)[0]
+
+
+def drift_free_correlations(traces: np.ndarray, fps: float, window_s: float,
+                            epoch_s: float | None = None) -> list[np.ndarray]:
+    """``drift_free_correlation`` of each epoch of about ``epoch_s`` (the drift is removed over
+    the whole recording first; the last epoch takes the frames left over)."""
     from wormgnn.relations.estimators import without_slow_drift
 
     x = traces.astype(np.float64)
     if window_s > 0:
         x = without_slow_drift(x, fps, window_s)
-    x = x - x.mean(0)
-    x = x / np.maximum(x.std(0), 1e-9)
-    return x.T @ x / len(x)
+    epochs = 1 if epoch_s is None else max(len(x) // max(int(round(epoch_s * fps)), 1), 1)
+    out = []
+    for part in np.array_split(x, epochs):
+        part = part - part.mean(0)
+        part = part / np.maximum(part.std(0), 1e-9)
+        out.append(part.T @ part / len(part))
+    return out
 
 
 def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: list[float],
@@ -113,16 +130,22 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
         raise WormGnnError("joint coupling: no worms to fit")
     vocabulary = sorted({n for worm in names for n in worm})
     index = {n: i for i, n in enumerate(vocabulary)}
-    rows = [torch.tensor([index[n] for n in worm]) for worm in names]
-    correlations = [torch.tensor(drift_free_correlation(x, f, config.drift_window_s))
-                    for x, f in zip(traces, fps, strict=True)]
-    frames = torch.tensor([float(len(x)) for x in traces], dtype=torch.float64)
+    rows, correlations, weights = [], [], []
+    for x, f, worm in zip(traces, fps, names, strict=True):  # a worm's epochs: a batch with a drive each
+        epochs = drift_free_correlations(x, f, config.drift_window_s, config.epoch_s)
+        frames = [float(len(part)) for part in np.array_split(np.arange(len(x)), len(epochs))]
+        rows.append(torch.tensor([index[n] for n in worm]))
+        # one epoch unbatched: the same arithmetic, to the last bit, as before epochs existed
+        correlations.append(torch.tensor(np.stack(epochs) if len(epochs) > 1 else epochs[0]))
+        weights.append(torch.tensor(frames if len(epochs) > 1 else frames[0], dtype=torch.float64))
+    total_frames = float(sum(w.sum() for w in weights))
+    weights = [w / total_frames for w in weights]
     if config.sparsity is None:
-        config = replace(config, sparsity=default_sparsity(len(vocabulary), int(frames.sum())))
+        config = replace(config, sparsity=default_sparsity(len(vocabulary), int(total_frames)))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the fit is sensitive at round-off: one thread reads the same on every machine
     try:
-        fits = [_fit_once(correlations, rows, frames / frames.sum(), len(vocabulary), config, config.seed + k)
+        fits = [_fit_once(correlations, rows, weights, len(vocabulary), config, config.seed + k)
                 for k in range(max(config.fits, 1))]
     finally:
         torch.set_num_threads(threads)
@@ -134,19 +157,20 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
     return JointCoupling(vocabulary, coupling, float(np.mean([loss for _, loss in fits])), config.sparsity)
 
 
-def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCouplingConfig,
+def _fit_once(correlations: list, rows: list, weights: list, m: int, config: JointCouplingConfig,
               seed: int) -> tuple[np.ndarray, float]:
-    """One maximum-likelihood fit by Adam from a random drive (S = 0, d_w from each worm's
-    shrunk precision): a step that leaves some K_w not positive definite is undone, Adam's
-    momentum forgotten and the step halved (it grows back slowly). Returns S and the loss."""
+    """One maximum-likelihood fit by Adam from a random drive (S = 0, d from each epoch's shrunk
+    precision): a step that leaves some K not positive definite is undone, Adam's momentum
+    forgotten and the step halved (it grows back slowly). ``correlations[w]`` holds worm w's
+    epochs (epochs × n × n), ``weights[w]`` their shares of all frames. Returns S and the loss."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
     coupling = torch.zeros((m, m), dtype=torch.float64, requires_grad=True)
-    own = [torch.log(torch.diagonal(torch.linalg.inv(0.9 * c + 0.1 * torch.eye(len(c))))).requires_grad_()
-           for c in correlations]
-    drive = [(0.01 * torch.randn(len(r), config.rank, dtype=torch.float64, generator=generator)).requires_grad_()
-             for r in rows]
+    own = [torch.log(torch.diagonal(torch.linalg.inv(0.9 * c + 0.1 * torch.eye(c.shape[-1])), dim1=-2, dim2=-1))
+           .requires_grad_() for c in correlations]
+    drive = [(0.01 * torch.randn(*c.shape[:-1], config.rank, dtype=torch.float64, generator=generator))
+             .requires_grad_() for c in correlations]
     params = [coupling, *own, *drive]
     off_diagonal = 1 - torch.eye(m, dtype=torch.float64)
 
@@ -156,11 +180,12 @@ def _fit_once(correlations: list, rows: list, weights, m: int, config: JointCoup
         if config.sparsity:
             total = total + config.sparsity * torch.sqrt(shared ** 2 + SMOOTHING).sum()
         for w, (r, c) in enumerate(zip(rows, correlations, strict=True)):
-            precision = shared[r][:, r] + torch.diag(torch.exp(own[w])) - drive[w] @ drive[w].T
+            precision = shared[r][:, r] + torch.diag_embed(torch.exp(own[w])) - drive[w] @ drive[w].mT
             factor, info = torch.linalg.cholesky_ex(precision)
-            if info > 0:
+            if (info > 0).any():
                 return None
-            total = total + weights[w] * (-2 * torch.log(torch.diagonal(factor)).sum() + (c * precision).sum())
+            log_det = 2 * torch.log(torch.diagonal(factor, dim1=-2, dim2=-1)).sum(-1)
+            total = total + (weights[w] * (-log_det + (c * precision).sum((-2, -1)))).sum()
         return total
 
     rate = config.learning_rate
@@ -199,5 +224,5 @@ def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps:
                                 [f for f, idx in zip(fps, named, strict=True) if idx], config)
     log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
            "joint_ridge": config.ridge, "joint_sparsity": fitted.sparsity, "joint_fits": config.fits,
-           "joint_homologs": config.homologs}
+           "joint_homologs": config.homologs, "joint_epoch_s": config.epoch_s}
     return fitted, [fitted.among(worm) for worm in names], log

@@ -129,15 +129,15 @@ def drift_free(recordings, window_s: float) -> list:
 def joint_config(model_name: str, drift_window_s: float, seed: int):
     """The ``JointCouplingConfig`` of ``--model joint``, or of a variant such as ``joint:homologs=false``
     (each pair read on its own, e.g. to look at a left/right asymmetry such as ASEL/ASER's) or
-    ``joint:sparsity=0.01:rank=4``; None for any other model. Settings follow the models'
-    variant syntax (``models.base.parse_model``)."""
+    ``joint:sparsity=0.01:rank=4:epoch=120`` (``epoch=0``: one epoch per worm); None for any
+    other model. Settings follow the models' variant syntax (``models.base.parse_model``)."""
     from wormgnn.models.base import typed_value
     from wormgnn.relations.joint import JointCouplingConfig
 
     base, *settings = model_name.split(":")
     if base != JOINT:
         return None
-    kinds = {"homologs": True, "rank": 0, "sparsity": 0.0, "ridge": 0.0}  # each setting's type, by example
+    kinds = {"homologs": True, "rank": 0, "sparsity": 0.0, "ridge": 0.0, "epoch": 0.0}  # each setting's type
     chosen = {}
     for item in filter(None, settings):
         key, _, value = item.partition("=")
@@ -148,8 +148,10 @@ def joint_config(model_name: str, drift_window_s: float, seed: int):
             if key != "homologs" and not chosen[key] >= 0:  # refuses nan too
                 raise ValueError(value)
         except ValueError:
-            raise WormGnnError(f"--model {model_name}: joint takes homologs=true|false, rank=N, sparsity=X or "
-                               f"ridge=X (X ≥ 0), not {item!r}") from None
+            raise WormGnnError(f"--model {model_name}: joint takes homologs=true|false, rank=N, sparsity=X, "
+                               f"ridge=X or epoch=SECONDS (X ≥ 0), not {item!r}") from None
+    if "epoch" in chosen:
+        chosen["epoch_s"] = chosen.pop("epoch") or None
     return JointCouplingConfig(drift_window_s=drift_window_s or JointCouplingConfig.drift_window_s, seed=seed,
                                **chosen)
 

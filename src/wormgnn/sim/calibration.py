@@ -60,10 +60,33 @@ def shared_dynamics(recording: Recording) -> dict[str, float]:
 
 
 def dataset_statistics(recordings: list[Recording]) -> dict[str, float]:
-    """``shared_dynamics`` averaged over worms, and their ``between_worm_agreement`` (not matched)."""
-    rows = [shared_dynamics(r) for r in recordings]
+    """``shared_dynamics`` and ``agreement_within_worm`` averaged over worms, and their
+    ``between_worm_agreement`` (these last three not in ``MATCHED``)."""
+    rows = [shared_dynamics(r) | agreement_within_worm(r) for r in recordings]
     return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]} | {
         "agreement": between_worm_agreement(recordings)}
+
+
+def agreement_within_worm(recording: Recording, block_s: float = 30.0) -> dict[str, float]:
+    """How stable a worm's correlation structure is: the Spearman correlation of |correlation|
+    (every recorded neuron, 60 s running mean removed) between the recording's two halves, and
+    between its odd and even ``block_s`` blocks. Halves far below blocks: the structure changes
+    over minutes, which one drive per worm cannot absorb (``JointCouplingConfig.epoch_s``)."""
+    from scipy.stats import spearmanr
+
+    from wormgnn.relations.estimators import without_slow_drift
+
+    x = recording.traces.astype(np.float64)
+    x = without_slow_drift(x[:, np.isfinite(x).all(0) & (np.nanstd(x, 0) > 0)], recording.fps, 60.0)
+    upper = np.triu_indices(x.shape[1], 1)
+
+    def agreement(a: np.ndarray, b: np.ndarray) -> float:
+        return float(spearmanr(np.abs(np.corrcoef(x[a].T))[upper], np.abs(np.corrcoef(x[b].T))[upper])[0])
+
+    frames = np.arange(len(x))
+    odd = (frames // max(int(round(block_s * recording.fps)), 1)) % 2 == 1
+    return {"halves_agreement": agreement(frames < len(x) // 2, frames >= len(x) // 2),
+            "blocks_agreement": agreement(odd, ~odd)}
 
 
 def between_worm_agreement(recordings: list[Recording]) -> float:
@@ -115,17 +138,17 @@ def lab_settings(shape: str, calibrated: bool) -> dict[str, object]:
 def simulator_settings(text: str) -> dict[str, object]:
     """``broad_drive=1.2,drift=0.3`` as overrides of ``SimulationConfig``'s numeric fields;
     ``calibrated`` for ``KATO_MATCHED``; ``flavell-shaped`` for ``FLAVELL_SHAPE`` and
-    ``FLAVELL_MATCHED`` (worms and duration included: they override a caller's)."""
-    if text.strip() == "calibrated":
-        return lab_settings("kato", calibrated=True)
-    if text.strip() == "flavell-shaped":
-        return lab_settings("flavell", calibrated=True)
+    ``FLAVELL_MATCHED`` (worms and duration included: they override a caller's). Either name may
+    lead overrides: ``flavell-shaped,drive_turnover=0.3``."""
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    bases = {"calibrated": "kato", "flavell-shaped": "flavell"}
+    settings = lab_settings(bases[items.pop(0)], calibrated=True) if items and items[0] in bases else {}
     known = {f.name for f in fields(SimulationConfig) if f.type in ("float", float)}
-    settings = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for item in items:
         key, _, value = item.partition("=")
         if key not in known:
-            raise WormGnnError(f"simulator setting {item!r}: unknown (known: {', '.join(sorted(known))})")
+            raise WormGnnError(f"simulator setting {item!r}: unknown (known: {', '.join(sorted(known))}; "
+                               "calibrated or flavell-shaped only first)")
         try:
             settings[key] = float(value)
         except ValueError:

@@ -52,6 +52,11 @@ class SimulationConfig:
     """SD of the loading by which every other head neuron follows one phase of the motor
     program (reversal, forward, ventral or dorsal turn): in real recordings most neurons take
     part in the global dynamics (Kato et al. 2015), not only the core ones."""
+    drive_turnover: float = 0.0
+    """Fraction of the broadly driven neurons that take a new phase and loading every
+    ``drive_epoch_s``: in freely moving worms the correlation structure changes over minutes
+    (the two halves of a recording agree far less than interleaved blocks of it do)."""
+    drive_epoch_s: float = 120.0
     drift: float = 0.03
     """Amplitude (ΔF/F) of each recorded neuron's slow drift (a sinusoid of period 200–600 s,
     bleaching residue and slow modulation), independent between neurons and not propagated."""
@@ -71,6 +76,10 @@ class SimulationConfig:
             raise WormGnnError(f"drift must be 0 or more, got {self.drift}")
         if not self.broad_drive >= 0:
             raise WormGnnError(f"broad_drive must be 0 or more, got {self.broad_drive}")
+        if not 0 <= self.drive_turnover <= 1:
+            raise WormGnnError(f"drive_turnover must lie in [0, 1], got {self.drive_turnover}")
+        if not self.drive_epoch_s > 0:
+            raise WormGnnError(f"drive_epoch_s must be positive, got {self.drive_epoch_s}")
         if self.duration_s * self.fps < 64:
             raise WormGnnError(f"{self.duration_s} s at {self.fps} frames/s is under 64 frames")
 
@@ -128,6 +137,24 @@ def _broad_loadings(names: tuple[str, ...], scale: float) -> np.ndarray | None:
         if name in _head_pool((name,)) and not name.startswith(driven):
             loadings[rng.integers(len(PHASES)), i] = scale * rng.normal()
     return loadings
+
+
+def _turning_drive(labels: np.ndarray, names: tuple[str, ...], broad: np.ndarray, cfg: SimulationConfig,
+                   fps: float, rng: np.random.Generator) -> np.ndarray:
+    """``_drive`` with the broad loadings changing over time: at the start of every
+    ``drive_epoch_s`` after the first, each broadly driven neuron takes, with probability
+    ``drive_turnover``, a new phase and loading (drawn as ``_broad_loadings`` draws them)."""
+    loadings = broad.copy()
+    columns = np.flatnonzero(np.abs(broad).sum(0) > 0)
+    epoch = max(int(round(cfg.drive_epoch_s * fps)), 1)
+    drive = np.empty((labels.shape[0], len(names)))
+    for start in range(0, labels.shape[0], epoch):
+        if start > 0:
+            for c in columns[rng.random(columns.size) < cfg.drive_turnover]:
+                loadings[:, c] = 0.0
+                loadings[rng.integers(len(loadings)), c] = cfg.broad_drive * rng.normal()
+        drive[start:start + epoch] = _drive(labels[start:start + epoch], names, loadings)
+    return drive
 
 
 @dataclass
@@ -191,7 +218,13 @@ def _network(cfg: SimulationConfig, chem: np.ndarray, gap: np.ndarray, names: tu
     coupling = jitter_chem + 0.5 * (jitter_gap + jitter_gap.T) / 2
     radius = np.max(np.abs(np.linalg.eigvals(coupling)))
     coupling *= cfg.coupling_gain * rng.uniform(0.85, 1.1) / radius
-    drive = _drive(labels, names, _broad_loadings(names, cfg.broad_drive)) * rng.uniform(0.8, 1.2, size=n)
+    broad = _broad_loadings(names, cfg.broad_drive)
+    if broad is not None and cfg.drive_turnover > 0:
+        # a stream of its own: the worm's other draws stay as they were
+        drive = _turning_drive(labels, names, broad, cfg, fps, rng.spawn(1)[0])
+    else:
+        drive = _drive(labels, names, broad)
+    drive = drive * rng.uniform(0.8, 1.2, size=n)
     bias = rng.normal(-0.2, 0.2, size=n)
     tau = rng.uniform(0.8, 1.6, size=n)  # seconds
     return WormNetwork(coupling, drive, bias, tau, fps, cfg.calcium_tau_s, cfg.process_noise), labels
