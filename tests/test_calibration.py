@@ -97,3 +97,7 @@ def test_a_worm_whose_correlations_change_halfway_agrees_with_itself_in_blocks_n
     assert steady["halves_agreement"] > 0.9
     one = Recording(halves[0].astype(np.float32), [None] * 30, 2.0, "w")
     assert {"halves_agreement", "blocks_agreement"} <= dataset_statistics([one]).keys()
+    two_neurons = agreement_within_worm(Recording(halves[0][:, :2].astype(np.float32), [None] * 2, 2.0, "w"))
+    brief = agreement_within_worm(Recording(halves[0][:40].astype(np.float32), [None] * 30, 2.0, "w"))
+    assert np.isnan(two_neurons["halves_agreement"]) and np.isnan(two_neurons["blocks_agreement"])
+    assert np.isfinite(brief["halves_agreement"]) and np.isnan(brief["blocks_agreement"])  # 20 s: one block

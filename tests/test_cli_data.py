@@ -62,6 +62,7 @@ def test_simulate_cli_speed_and_info(tmp_path):
     assert 0 < info["agreement_between_worms"] < 1
     one = json.loads(run("data", "info", str(next(tmp_path.glob("*.nwb"))), "--json").stdout)
     assert one["agreement_between_worms"] is None  # one worm: nothing to agree with
+    assert 0 < one["agreement_within_worms"]["halves"] < 1  # but with itself, over time
 
 
 def _text_file(path):

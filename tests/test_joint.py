@@ -171,7 +171,7 @@ def test_epochs_give_each_stretch_its_own_drive_where_the_drive_changes_within_a
     assert len(whole) == 1 and np.allclose(whole[0], drift_free_correlation(x, 2.0, 0.0))
     parts = drift_free_correlations(x, 2.0, 0.0, epoch_s=600.0)  # 2,400 frames at 2 fps: 20 min, 2 epochs
     assert len(parts) == 2 and all(np.allclose(np.diag(c), 1.0) for c in parts)
-    assert len(drift_free_correlations(x, 2.0, 0.0, epoch_s=500.0)) == 2  # the frames left over join the last
+    assert len(drift_free_correlations(x, 2.0, 0.0, epoch_s=500.0)) == 2  # two of 1,200 frames, not three
     assert np.allclose(parts[0], np.corrcoef(x[:1200].T))
     config = JointCouplingConfig(rank=1, drift_window_s=0, epoch_s=None, steps=600, fits=1, homologs=False)
     one_drive = fit_joint_coupling(traces, names, [2.0] * 3, config)

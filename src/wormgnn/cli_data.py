@@ -31,8 +31,11 @@ def data_info(
     summaries = [r.summary() for r in recordings]
     shared = shared_names(recordings)
     agreement = between_worm_agreement(recordings)
-    within = [agreement_within_worm(r) for r in recordings]
-    within = {key: float(np.mean([w[f"{key}_agreement"] for w in within])) for key in ("halves", "blocks")}
+    per_worm = [agreement_within_worm(r) for r in recordings]
+    within = {}
+    for key in ("halves", "blocks"):  # over the worms where it is defined; None where it is nowhere
+        values = [w[f"{key}_agreement"] for w in per_worm if np.isfinite(w[f"{key}_agreement"])]
+        within[key] = float(np.mean(values)) if values else None
     if as_json:
         typer.echo(json.dumps({"recordings": summaries, "shared_identified": shared,
                                "agreement_between_worms": agreement if np.isfinite(agreement) else None,
@@ -54,10 +57,10 @@ def data_info(
     if np.isfinite(agreement):
         console.print(f"agreement between worms {agreement:.3f}: Spearman correlation of two worms' |correlation| "
                       "over the pairs both name, mean over pairs of worms")
-    console.print(f"agreement within worms: halves {within['halves']:.3f}, "
-                  f"alternate 30 s blocks {within['blocks']:.3f} "
-                  "(the same between a worm's two halves, or its odd and even blocks; halves far below blocks: "
-                  "the correlations change over minutes)")
+    if within["halves"] is not None and within["blocks"] is not None:
+        console.print(f"agreement within worms: halves {within['halves']:.3f}, "
+                      f"alternate 30 s blocks {within['blocks']:.3f} (the same between a worm's two halves, or its "
+                      "odd and even blocks; halves far below blocks: the correlations change over minutes)")
 
 
 @data_app.command("convert")

@@ -103,8 +103,9 @@ def drift_free_correlation(traces: np.ndarray, fps: float, window_s: float) -> n
 
 def drift_free_correlations(traces: np.ndarray, fps: float, window_s: float,
                             epoch_s: float | None = None) -> list[np.ndarray]:
-    """``drift_free_correlation`` of each epoch of about ``epoch_s`` (the drift is removed over
-    the whole recording first; the last epoch takes the frames left over)."""
+    """``drift_free_correlation`` of each epoch: the drift removed over the whole recording
+    first, then the frames split as evenly as they go into as many epochs of ``epoch_s`` or more
+    as fit (one if the recording is shorter)."""
     from wormgnn.relations.estimators import without_slow_drift
 
     x = traces.astype(np.float64)

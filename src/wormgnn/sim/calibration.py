@@ -71,7 +71,8 @@ def agreement_within_worm(recording: Recording, block_s: float = 30.0) -> dict[s
     """How stable a worm's correlation structure is: the Spearman correlation of |correlation|
     (every recorded neuron, 60 s running mean removed) between the recording's two halves, and
     between its odd and even ``block_s`` blocks. Halves far below blocks: the structure changes
-    over minutes, which one drive per worm cannot absorb (``JointCouplingConfig.epoch_s``)."""
+    over minutes, which one drive per worm cannot absorb (``JointCouplingConfig.epoch_s``). NaN
+    where a worm has under 3 such neurons or a part under 3 frames."""
     from scipy.stats import spearmanr
 
     from wormgnn.relations.estimators import without_slow_drift
@@ -81,6 +82,8 @@ def agreement_within_worm(recording: Recording, block_s: float = 30.0) -> dict[s
     upper = np.triu_indices(x.shape[1], 1)
 
     def agreement(a: np.ndarray, b: np.ndarray) -> float:
+        if x.shape[1] < 3 or min(a.sum(), b.sum()) < 3:
+            return float("nan")
         return float(spearmanr(np.abs(np.corrcoef(x[a].T))[upper], np.abs(np.corrcoef(x[b].T))[upper])[0])
 
     frames = np.arange(len(x))
