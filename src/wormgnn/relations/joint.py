@@ -101,20 +101,25 @@ def drift_free_correlation(traces: np.ndarray, fps: float, window_s: float) -> n
     return drift_free_correlations(traces, fps, window_s)[0]
 
 
+def epoch_frames(frames: int, fps: float, epoch_s: float | None) -> list[np.ndarray]:
+    """Each epoch's frames: split as evenly as they go into as many epochs of ``epoch_s`` or
+    more as fit (one if the recording is shorter, or with no ``epoch_s``)."""
+    epochs = 1 if epoch_s is None else max(frames // max(int(round(epoch_s * fps)), 1), 1)
+    return np.array_split(np.arange(frames), epochs)
+
+
 def drift_free_correlations(traces: np.ndarray, fps: float, window_s: float,
                             epoch_s: float | None = None) -> list[np.ndarray]:
-    """``drift_free_correlation`` of each epoch: the drift removed over the whole recording
-    first, then the frames split as evenly as they go into as many epochs of ``epoch_s`` or more
-    as fit (one if the recording is shorter)."""
+    """``drift_free_correlation`` of each epoch (``epoch_frames``), the drift removed over the
+    whole recording first."""
     from wormgnn.relations.estimators import without_slow_drift
 
     x = traces.astype(np.float64)
     if window_s > 0:
         x = without_slow_drift(x, fps, window_s)
-    epochs = 1 if epoch_s is None else max(len(x) // max(int(round(epoch_s * fps)), 1), 1)
     out = []
-    for part in np.array_split(x, epochs):
-        part = part - part.mean(0)
+    for rows in epoch_frames(len(x), fps, epoch_s):
+        part = x[rows] - x[rows].mean(0)
         part = part / np.maximum(part.std(0), 1e-9)
         out.append(part.T @ part / len(part))
     return out
@@ -134,7 +139,7 @@ def fit_joint_coupling(traces: list[np.ndarray], names: list[list[str]], fps: li
     rows, correlations, weights = [], [], []
     for x, f, worm in zip(traces, fps, names, strict=True):  # a worm's epochs: a batch with a drive each
         epochs = drift_free_correlations(x, f, config.drift_window_s, config.epoch_s)
-        frames = [float(len(part)) for part in np.array_split(np.arange(len(x)), len(epochs))]
+        frames = [float(len(rows)) for rows in epoch_frames(len(x), f, config.epoch_s)]
         rows.append(torch.tensor([index[n] for n in worm]))
         # one epoch unbatched: the same arithmetic, to the last bit, as before epochs existed
         correlations.append(torch.tensor(np.stack(epochs) if len(epochs) > 1 else epochs[0]))
