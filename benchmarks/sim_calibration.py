@@ -1,7 +1,9 @@
 """How close simulated worms come to real recordings, and which simulator settings bring them
 closest: how many neurons follow the motor program (``broad_drive``), how large each neuron's
-slow drift is (``drift``), the measurement noise, and how much of the broad drive changes
-every 2 minutes (``drive_turnover``; chosen alone with ``--match halves_agreement``).
+slow drift is (``drift``), the measurement noise, how much of the broad drive changes
+every 2 minutes (``drive_turnover``; chosen alone with ``--match halves_agreement``), and the
+indicator's time constant (``--calcium-tau-s``; with the noise it sets how much of the
+frame-to-frame changes is shared, ``changes_agreement``).
 
     python benchmarks/sim_calibration.py --data ../shared/data/kato2015/WT_NoStim.mat \
         --data flavell2023/ --json calibration.json
@@ -11,7 +13,8 @@ worms shaped like the named Flavell recordings), the statistics of
 ``wormgnn.sim.calibration.shared_dynamics`` averaged over worms, and for each dataset the
 setting whose statistics lie nearest (``calibration.distance`` over ``MATCHED``:
 principal-component shares, participation ratio, |correlation| quantiles, autocorrelation at
-1 s and 5 s). Trains nothing and reads no truth: the atlas is a test set and plays no part.
+1 s and 5 s; ``--match`` adds or replaces them with ``calibration.UNMATCHED``). Trains nothing
+and reads no truth: the atlas is a test set and plays no part.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from pathlib import Path
 
 from wormgnn.errors import WormGnnError
 from wormgnn.files import atomic_write_text
-from wormgnn.sim.calibration import MATCHED, SHAPES, dataset_statistics, distance, simulator_settings
+from wormgnn.sim.calibration import MATCHED, SHAPES, UNMATCHED, dataset_statistics, distance, simulator_settings
 from wormgnn.sim.simulator import simulate
 from wormgnn.sources import load_dataset, source_of
 
 KNOBS = {"broad_drive": "0,0.6,0.9,1.2,1.5", "drift": "0.03,0.2,0.3,0.4", "measurement_noise": "0.04,0.1,0.15",
-         "drive_turnover": ""}
+         "drive_turnover": "", "calcium_tau_s": ""}
 """Each knob's values by default; an empty one is not varied (the simulator's own default)."""
 
 
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         match = tuple(k.strip() for k in args.match.split(",") if k.strip())
-        unknown = sorted(set(match) - set(MATCHED) - {"halves_agreement", "blocks_agreement", "agreement"})
+        unknown = sorted(set(match) - set(MATCHED) - set(UNMATCHED))
         if unknown or not match:
             raise WormGnnError(f"--match {args.match}: unknown statistics {', '.join(unknown) or '(none given)'}")
         settings = grid({knob: getattr(args, knob) for knob in KNOBS})

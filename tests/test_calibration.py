@@ -101,3 +101,20 @@ def test_a_worm_whose_correlations_change_halfway_agrees_with_itself_in_blocks_n
     brief = agreement_within_worm(Recording(halves[0][:40].astype(np.float32), [None] * 30, 2.0, "w"))
     assert np.isnan(two_neurons["halves_agreement"]) and np.isnan(two_neurons["blocks_agreement"])
     assert np.isfinite(brief["halves_agreement"]) and np.isnan(brief["blocks_agreement"])  # 20 s: one block
+
+
+def test_frame_to_frame_changes_agree_between_halves_only_where_fast_fluctuations_are_shared():
+    from wormgnn.sim.calibration import UNMATCHED, agreement_within_worm
+
+    rng = np.random.default_rng(6)
+    waves = np.sin(np.arange(4000)[:, None] * 2 * np.pi / np.array([300, 470, 650]) + rng.uniform(0, 6, 3))
+    slow = 2 * waves @ rng.normal(size=(3, 30))  # a stable slow pattern
+    own_noise = slow + rng.normal(size=(4000, 30))
+    shared_fast = own_noise + rng.normal(size=(4000, 4)) @ rng.normal(size=(4, 30))  # fast, in a fixed pattern
+    own = agreement_within_worm(Recording(own_noise.astype(np.float32), [None] * 30, 2.0, "w"))
+    shared = agreement_within_worm(Recording(shared_fast.astype(np.float32), [None] * 30, 2.0, "w"))
+    assert abs(own["changes_agreement"]) < 0.15 < 0.6 < shared["changes_agreement"]
+    assert own["halves_agreement"] > 0.6  # the slow pattern agrees either way
+    assert "changes_agreement" in UNMATCHED and "changes_agreement" not in MATCHED
+    assert np.isnan(agreement_within_worm(Recording(slow[:, :2].astype(np.float32), [None] * 2, 2.0, "w"))
+                    ["changes_agreement"])

@@ -30,6 +30,7 @@ def test_data_info_json_on_the_real_file(kato_path):
     within = [agreement_within_worm(r) for r in load(kato_path)]
     assert info["agreement_within_worms"]["halves"] == np.mean([w["halves_agreement"] for w in within])
     assert 0.3 < info["agreement_within_worms"]["halves"] < info["agreement_within_worms"]["blocks"] < 0.9
+    assert 0.1 < info["agreement_within_worms"]["changes"] < info["agreement_within_worms"]["halves"]
 
 
 def test_data_info_table(kato_path):
@@ -38,6 +39,7 @@ def test_data_info_table(kato_path):
     assert "WT_NoStim_worm2" in result.stdout and "3134" in result.stdout
     assert "agreement between worms 0." in result.stdout
     assert "agreement within worms: halves 0." in result.stdout
+    assert "agreement of frame-to-frame changes between halves 0." in result.stdout
 
 
 def test_convert_then_info_on_folder(tmp_path, kato_path, kato_recordings):

@@ -66,6 +66,25 @@ def test_a_drive_that_turns_over_is_matched_on_the_halves_agreement_alone(tmp_pa
     assert steady["halves_agreement"] > result["datasets"]["turning"]["halves_agreement"] + 0.15
 
 
+def test_shared_fast_fluctuations_are_matched_on_the_changes_agreement(tmp_path):
+    from wormgnn.data.nwb import write_nwb
+    from wormgnn.sim import simulate
+
+    data = tmp_path / "quiet"
+    data.mkdir()
+    for rec in simulate(worms=2, seed=8, duration_s=600, broad_drive=1.2, measurement_noise=0.01)[0]:
+        write_nwb(rec, data / f"{rec.worm_id}.nwb")
+    out = tmp_path / "c.json"
+    assert main(["--data", str(data), "--broad-drive", "1.2", "--drift", "0.03", "--measurement-noise", "0.1,0.01",
+                 "--calcium-tau-s", "1.2", "--match", "changes_agreement", "--worms", "2", "--duration", "600",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["chosen"]["quiet"]["settings"] == {"broad_drive": 1.2, "drift": 0.03, "measurement_noise": 0.01,
+                                                     "calcium_tau_s": 1.2}
+    noisy = result["simulated"]["broad_drive=1.2,drift=0.03,measurement_noise=0.1,calcium_tau_s=1.2"]
+    assert noisy["changes_agreement"] < result["datasets"]["quiet"]["changes_agreement"] - 0.15
+
+
 def test_bad_settings_and_missing_data_are_one_line_errors(tmp_path, capsys):
     assert main(["--data", str(tmp_path), "--match", "pc1,speed"]) == 2
     assert "--match pc1,speed: unknown statistics speed" in capsys.readouterr().err

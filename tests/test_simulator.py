@@ -81,6 +81,7 @@ def test_deterministic_per_seed():
     ({"worms": 0}, "at least 1"), ({"duration_s": -5}, "positive"), ({"duration_s": 5}, "under 64"),
     ({"broad_drive": -1.0}, "0 or more"), ({"drive_turnover": 1.5}, r"lie in \[0, 1\]"),
     ({"drive_epoch_s": 0.0}, "drive_epoch_s must be positive"),
+    ({"fps": 1.662, "calcium_tau_s": 0.5}, "calcium_tau_s 0.5 s is under a frame at 1.662 frames/s"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(WormGnnError, match=message):

@@ -33,7 +33,7 @@ def data_info(
     agreement = between_worm_agreement(recordings)
     per_worm = [agreement_within_worm(r) for r in recordings]
     within = {}
-    for key in ("halves", "blocks"):  # over the worms where it is defined; None where it is nowhere
+    for key in ("halves", "blocks", "changes"):  # over the worms where it is defined; None where it is nowhere
         values = [w[f"{key}_agreement"] for w in per_worm if np.isfinite(w[f"{key}_agreement"])]
         within[key] = float(np.mean(values)) if values else None
     if as_json:
@@ -61,6 +61,9 @@ def data_info(
         console.print(f"agreement within worms: halves {within['halves']:.3f}, "
                       f"alternate 30 s blocks {within['blocks']:.3f} (the same between a worm's two halves, or its "
                       "odd and even blocks; halves far below blocks: the correlations change over minutes)")
+    if within["changes"] is not None:
+        console.print(f"agreement of frame-to-frame changes between halves {within['changes']:.3f} (near 0: fast "
+                      "fluctuations are each neuron's own noise; high: they are shared in a stable pattern)")
 
 
 @data_app.command("convert")

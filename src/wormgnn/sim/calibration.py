@@ -21,6 +21,10 @@ from wormgnn.windows import zscore
 MATCHED = ("pc1", "pc3", "participation", "median_abs_corr", "p90_abs_corr", "autocorr_1s", "autocorr_5s")
 """The statistics a calibration matches: how much of the activity is shared and how widely,
 and how slowly it changes."""
+UNMATCHED = ("halves_agreement", "blocks_agreement", "changes_agreement", "agreement")
+"""Statistics ``dataset_statistics`` also gives, matched only when asked for
+(``benchmarks/sim_calibration.py --match``): how stable the correlations are within and
+between worms."""
 KATO_MATCHED = {"broad_drive": 1.2, "drift": 0.3, "measurement_noise": 0.1}
 """``SimulationConfig`` settings nearest to Kato et al.'s recordings over ``MATCHED`` (chosen
 on simulated seed 0 by ``benchmarks/sim_calibration.py``; docs/relations.md)."""
@@ -71,7 +75,9 @@ def agreement_within_worm(recording: Recording, block_s: float = 30.0) -> dict[s
     """How stable a worm's correlation structure is: the Spearman correlation of |correlation|
     (every recorded neuron, 60 s running mean removed) between the recording's two halves, and
     between its odd and even ``block_s`` blocks. Halves far below blocks: the structure changes
-    over minutes, which one drive per worm cannot absorb (``JointCouplingConfig.epoch_s``). NaN
+    over minutes, which one drive per worm cannot absorb (``JointCouplingConfig.epoch_s``).
+    ``changes_agreement`` is the halves' agreement for frame-to-frame changes: near 0 where fast
+    fluctuations are each neuron's own noise, high where they are shared in a stable pattern. NaN
     where a worm has under 3 such neurons or a part under 3 frames."""
     from scipy.stats import spearmanr
 
@@ -81,15 +87,17 @@ def agreement_within_worm(recording: Recording, block_s: float = 30.0) -> dict[s
     x = without_slow_drift(x[:, np.isfinite(x).all(0) & (np.nanstd(x, 0) > 0)], recording.fps, 60.0)
     upper = np.triu_indices(x.shape[1], 1)
 
-    def agreement(a: np.ndarray, b: np.ndarray) -> float:
-        if x.shape[1] < 3 or min(a.sum(), b.sum()) < 3:
+    def agreement(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+        if y.shape[1] < 3 or min(a.sum(), b.sum()) < 3:
             return float("nan")
-        return float(spearmanr(np.abs(np.corrcoef(x[a].T))[upper], np.abs(np.corrcoef(x[b].T))[upper])[0])
+        return float(spearmanr(np.abs(np.corrcoef(y[a].T))[upper], np.abs(np.corrcoef(y[b].T))[upper])[0])
 
-    frames = np.arange(len(x))
-    odd = (frames // max(int(round(block_s * recording.fps)), 1)) % 2 == 1
-    return {"halves_agreement": agreement(frames < len(x) // 2, frames >= len(x) // 2),
-            "blocks_agreement": agreement(odd, ~odd)}
+    def halves(y: np.ndarray) -> float:
+        return agreement(y, np.arange(len(y)) < len(y) // 2, np.arange(len(y)) >= len(y) // 2)
+
+    odd = (np.arange(len(x)) // max(int(round(block_s * recording.fps)), 1)) % 2 == 1
+    return {"halves_agreement": halves(x), "blocks_agreement": agreement(x, odd, ~odd),
+            "changes_agreement": halves(np.diff(x, axis=0))}
 
 
 def between_worm_agreement(recordings: list[Recording]) -> float:

@@ -36,6 +36,10 @@ HEAD_EXCLUDED_PREFIXES = ("VA", "VB", "VD", "DA", "DB", "DD", "AS", "VC", "PV", 
 """Body and tail neurons lie outside the imaged head (a few anterior motor neurons are allowed)."""
 
 
+FPS_JITTER = (0.96, 1.06)
+"""Each worm's frame rate is the configured one times a factor drawn from this range."""
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     worms: int = 5
@@ -80,6 +84,9 @@ class SimulationConfig:
             raise WormGnnError(f"drive_turnover must lie in [0, 1], got {self.drive_turnover}")
         if not self.drive_epoch_s > 0:
             raise WormGnnError(f"drive_epoch_s must be positive, got {self.drive_epoch_s}")
+        if not self.calcium_tau_s * self.fps * FPS_JITTER[0] >= 1:
+            raise WormGnnError(f"calcium_tau_s {self.calcium_tau_s:g} s is under a frame at {self.fps:g} frames/s: "
+                               "the simulator steps once a frame, and its calcium would overshoot")
         if self.duration_s * self.fps < 64:
             raise WormGnnError(f"{self.duration_s} s at {self.fps} frames/s is under 64 frames")
 
@@ -208,7 +215,7 @@ class SimulatedWorm:
 def _network(cfg: SimulationConfig, chem: np.ndarray, gap: np.ndarray, names: tuple[str, ...],
              rng: np.random.Generator) -> tuple[WormNetwork, np.ndarray]:
     """A worm's network and motor program (its labels), drawn in a fixed order from ``rng``."""
-    fps = cfg.fps * rng.uniform(0.96, 1.06)
+    fps = cfg.fps * rng.uniform(*FPS_JITTER)
     frames = int(round(cfg.duration_s * fps))
     labels = motor_program(frames, rng)
     # worm-to-worm variability in coupling strengths and gains
