@@ -47,19 +47,23 @@ def test_the_flavell_shape_simulates_seven_worms_of_800_frames(tmp_path):
     assert result["shape"] == "flavell" and 130 <= simulated["neurons"] <= 146  # Kato's shape records 100-135
 
 
-def test_a_drive_that_turns_over_is_matched_on_the_halves_agreement_alone(tmp_path):
+def _calibrated_on_simulated(folder: Path, worms: dict, grid_args: list[str]) -> dict:
+    """The benchmark's JSON for 2 simulated worms of seed ``worms["seed"]`` written to ``folder``."""
     from wormgnn.data.nwb import write_nwb
     from wormgnn.sim import simulate
 
-    data = tmp_path / "turning"
-    data.mkdir()
-    for rec in simulate(worms=2, seed=7, duration_s=600, broad_drive=1.5, drive_turnover=0.3)[0]:
-        write_nwb(rec, data / f"{rec.worm_id}.nwb")
-    out = tmp_path / "c.json"
-    assert main(["--data", str(data), "--broad-drive", "1.5", "--drift", "0.03", "--measurement-noise", "0.04",
-                 "--drive-turnover", "0,0.3", "--match", "halves_agreement", "--worms", "2", "--duration", "600",
-                 "--json", str(out)]) == 0
-    result = json.loads(out.read_text())
+    folder.mkdir()
+    for rec in simulate(worms=2, duration_s=600, **worms)[0]:
+        write_nwb(rec, folder / f"{rec.worm_id}.nwb")
+    out = folder.parent / "c.json"
+    assert main(["--data", str(folder), *grid_args, "--worms", "2", "--duration", "600", "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_a_drive_that_turns_over_is_matched_on_the_halves_agreement_alone(tmp_path):
+    result = _calibrated_on_simulated(tmp_path / "turning", {"seed": 7, "broad_drive": 1.5, "drive_turnover": 0.3},
+                                      ["--broad-drive", "1.5", "--drift", "0.03", "--measurement-noise", "0.04",
+                                       "--drive-turnover", "0,0.3", "--match", "halves_agreement"])
     assert result["chosen"]["turning"]["settings"]["drive_turnover"] == 0.3
     assert result["matched"] == ["halves_agreement"]
     steady = result["simulated"]["broad_drive=1.5,drift=0.03,measurement_noise=0.04,drive_turnover=0"]
@@ -67,18 +71,9 @@ def test_a_drive_that_turns_over_is_matched_on_the_halves_agreement_alone(tmp_pa
 
 
 def test_shared_fast_fluctuations_are_matched_on_the_changes_agreement(tmp_path):
-    from wormgnn.data.nwb import write_nwb
-    from wormgnn.sim import simulate
-
-    data = tmp_path / "quiet"
-    data.mkdir()
-    for rec in simulate(worms=2, seed=8, duration_s=600, broad_drive=1.2, measurement_noise=0.01)[0]:
-        write_nwb(rec, data / f"{rec.worm_id}.nwb")
-    out = tmp_path / "c.json"
-    assert main(["--data", str(data), "--broad-drive", "1.2", "--drift", "0.03", "--measurement-noise", "0.1,0.01",
-                 "--calcium-tau-s", "1.2", "--match", "changes_agreement", "--worms", "2", "--duration", "600",
-                 "--json", str(out)]) == 0
-    result = json.loads(out.read_text())
+    result = _calibrated_on_simulated(tmp_path / "quiet", {"seed": 8, "broad_drive": 1.2, "measurement_noise": 0.01},
+                                      ["--broad-drive", "1.2", "--drift", "0.03", "--measurement-noise", "0.1,0.01",
+                                       "--calcium-tau-s", "1.2", "--match", "changes_agreement"])
     assert result["chosen"]["quiet"]["settings"] == {"broad_drive": 1.2, "drift": 0.03, "measurement_noise": 0.01,
                                                      "calcium_tau_s": 1.2}
     noisy = result["simulated"]["broad_drive=1.2,drift=0.03,measurement_noise=0.1,calcium_tau_s=1.2"]
