@@ -21,7 +21,8 @@ default, scaled to the data) also the joint coupling (``relations.joint``) fitte
 every worm of the seed at once, per setting, read twice: each pair on its own, and
 averaged over its left/right variants (", bilateral mean": what ``wormgnn graph`` reads).
 ``--baseline`` names the reading every interval is paired with (default |correlation|);
-``--pair-set shared`` scores the pairs among the names every worm has instead.
+``--pair-set shared`` scores the pairs among the names every worm has instead; ``--joint-unnamed``
+fits each joint coupling to every worm's unnamed neurons too, as ``graph --neurons all`` does.
 ``--simulator flavell-shaped`` simulates 7 worms shaped like the named Flavell recordings
 (``sim.calibration.FLAVELL_SHAPE``) instead of 5 like Kato's; settings may follow it
 (``flavell-shaped,drive_turnover=0.3``: broad drives that change every 2 minutes).
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="simulated atlas: joint couplings RANKxRIDGE[xSPARSITY|xscaled[xEPOCH]], comma-separated")
     parser.add_argument("--joint-steps", type=int, default=JointCouplingConfig.steps, help="Adam steps of a joint fit")
     parser.add_argument("--joint-fits", type=int, default=JointCouplingConfig.fits, help="joint fits averaged")
+    parser.add_argument("--joint-unnamed", action="store_true",
+                        help="fit each joint coupling to every worm's unnamed neurons too (graph --neurons all)")
     parser.add_argument("--baseline", default="correlation", help="simulated atlas: the reading intervals pair with")
     parser.add_argument("--pair-set", choices=("pooled", "shared"), default="pooled",
                         help="simulated atlas: the pair set scored (pooled or shared)")
@@ -71,12 +74,12 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"duration_s": args.duration, "against": args.against, "simulator": settings, "baseline": args.baseline,
               "pair_set": args.pair_set,
               "joint": [list(j) for j in joint], "joint_steps": args.joint_steps, "joint_fits": args.joint_fits,
-              "seeds": {}}
+              "joint_unnamed": args.joint_unnamed, "seeds": {}}
     for seed in (int(s) for s in args.seeds.split(",")):
         if args.against == "simulated-atlas":
             report["seeds"][seed] = against_simulated_atlas(seed, args.duration, args.trials, settings, joint,
                                                             args.baseline, (args.joint_steps, args.joint_fits),
-                                                            args.pair_set)
+                                                            args.pair_set, args.joint_unnamed)
             for name, s in report["seeds"][seed].items():
                 print(f"seed {seed}  {name:36s} AUROC {s['auroc']:.3f}  Δ {s.get('delta_vs_corr', 0):+.3f} "
                       f"[{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]  ({s['pairs']} pairs, "
@@ -143,10 +146,10 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
                             joint: list[tuple[int, float, float | None, float | None]] = (),
                             baseline: str = "correlation",
                             joint_fit: tuple[int, int] = (JointCouplingConfig.steps, JointCouplingConfig.fits),
-                            pair_set: str = "pooled") -> dict:
+                            pair_set: str = "pooled", joint_unnamed: bool = False) -> dict:
     """Every estimator per worm on its named neurons, pooled by name, and each joint coupling
-    fitted to all the seed's worms, scored on one pair set (``pooled`` or ``shared``) against
-    the simulated atlas of the same worms."""
+    fitted to all the seed's worms (with ``joint_unnamed`` their unnamed neurons too), scored on
+    one pair set (``pooled`` or ``shared``) against the simulated atlas of the same worms."""
     from wormgnn.relations.pairsets import pair_sets, score_pair_set
     from wormgnn.relations.run import neuron_traces
     from wormgnn.relations.scoring import by_name
@@ -163,15 +166,17 @@ def against_simulated_atlas(seed: int, duration: float, trials: int = 100, setti
         worm[BILATERAL_PARTIAL] = bilateral_average(worm_names, worm[DRIFT_FREE_PARTIAL])
     readings = {name: by_name([worm[name] for worm in per_worm], names) for name in per_worm[0]}
     models = {}
+    fitted_on = neuron_traces(recordings, "all")[:2] if joint_unnamed else (traces, names)
     for rank, ridge, sparsity, epoch in joint:
         config = JointCouplingConfig(rank=rank, ridge=ridge, sparsity=sparsity, steps=joint_fit[0], fits=joint_fit[1],
-                                     homologs=False, epoch_s=epoch)
-        fitted, sides_apart, _ = joint_readings(traces, names, [r.fps for r in recordings], config)
+                                     homologs=False, epoch_s=epoch, unnamed=joint_unnamed)
+        fitted, _, _ = joint_readings(*fitted_on, [r.fps for r in recordings], config)
+        sides_apart = [fitted.among(worm) for worm in names]
         averaged = JointCoupling(fitted.names, bilateral_average(fitted.names, fitted.coupling), fitted.loss,
                                  fitted.sparsity)
         name = f"joint coupling rank {rank} ridge {ridge:g}" + (
             " sparsity scaled" if sparsity is None else f" sparsity {sparsity:g}" if sparsity else "") + (
-            f" epochs {epoch:g} s" if epoch else "")
+            f" epochs {epoch:g} s" if epoch else "") + (" with unnamed" if joint_unnamed else "")
         readings[name] = by_name(sides_apart, names)
         readings[name + BILATERAL] = by_name([averaged.among(worm) for worm in names], names)
         models[name] = models[name + BILATERAL] = "model"  # paired with every other reading too (``versus``)

@@ -180,3 +180,24 @@ def test_epochs_give_each_stretch_its_own_drive_where_the_drive_changes_within_a
     assert per_epoch.sparsity == one_drive.sparsity  # the same frames: the same penalty
     assert _auroc_on_edges(per_epoch.coupling, per_epoch.names, edges) > \
         _auroc_on_edges(one_drive.coupling, one_drive.names, edges) + 0.05
+
+
+def test_unnamed_neurons_condition_the_named_coupling_only_when_asked_and_are_read_by_nobody():
+    # in each worm A and B follow an unnamed neuron they share, and are not coupled to each other
+    rng = np.random.default_rng(2)
+    traces, names = [], []
+    for _ in range(3):
+        hidden = rng.normal(size=(1500, 1))
+        x = np.hstack([hidden + rng.normal(size=(1500, 2)), rng.normal(size=(1500, 2)), hidden])
+        traces.append(x)
+        names.append(["A", "B", "C", "D", None])
+    config = JointCouplingConfig(rank=0, sparsity=0.0, drift_window_s=0, epoch_s=None, steps=600, fits=1)
+    left_out, readings, log = joint_readings(traces, names, [1.0] * 3, config)
+    conditioned, conditioned_readings, conditioned_log = joint_readings(traces, names, [1.0] * 3,
+                                                                        replace(config, unnamed=True))
+    assert conditioned.names == left_out.names == ["A", "B", "C", "D"]  # the worms' own nodes are not read
+    assert not log["joint_unnamed"] and conditioned_log["joint_unnamed"]
+    a_b = [fitted.coupling[0, 1] for fitted in (left_out, conditioned)]
+    assert a_b[0] > 0.3 and a_b[1] < 0.2 * a_b[0]  # through the unnamed neuron, not to each other
+    for reading in (*readings, *conditioned_readings):
+        assert reading.shape == (5, 5) and not reading[4].any() and not reading[:, 4].any()

@@ -57,6 +57,17 @@ def test_script_fits_the_joint_coupling_and_pairs_intervals_with_a_chosen_baseli
     assert "against partial correlation (LW)" in result.stdout
 
 
+def test_the_joint_coupling_can_be_fitted_to_the_unnamed_neurons_too_and_read_on_the_same_pairs(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    from relation_estimators import against_simulated_atlas
+
+    scores = against_simulated_atlas(1, 150.0, trials=30, joint=[(1, 1.0, 0.01, None)], joint_fit=(50, 1),
+                                     joint_unnamed=True)
+    conditioned = scores["joint coupling rank 1 ridge 1 sparsity 0.01 with unnamed, bilateral mean"]
+    assert conditioned["kind"] == "model" and conditioned["pairs"] == scores["correlation"]["pairs"]
+    assert not any(name.startswith("joint") and "with unnamed" not in name for name in scores)
+
+
 def test_joint_settings_read_a_number_or_the_scaled_default(monkeypatch):
     monkeypatch.syspath_prepend(str(SCRIPT.parent))
     from relation_estimators import joint_settings

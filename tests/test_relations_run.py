@@ -141,6 +141,7 @@ def test_graph_joint_fits_one_coupling_to_every_worm_and_scores_it_as_a_model(tm
     assert np.isclose(reading[0, 1], coupling[i, j], rtol=1e-5)
     assert summary["train_log"]["joint_homologs"] is True  # left and right read alike: AVAL-RIML as AVAR-RIMR
     assert summary["train_log"]["joint_epoch_s"] == 120.0  # a drive for each 2 minutes of a worm
+    assert summary["train_log"]["joint_unnamed"] is False  # named neurons only: nothing else recorded enters
     a, b, c, d = (names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
     assert np.isclose(coupling[a, c], coupling[b, d]) and np.isclose(coupling[a, c], coupling[a, d])
 
@@ -165,3 +166,24 @@ def test_the_joint_model_reads_left_and_right_apart_on_request_and_refuses_unkno
                             timeout=120)
     assert result.returncode != 0 and "joint:homologs=maybe" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "g" / "graph.json").exists()
+
+
+def test_with_every_neuron_the_joint_fit_is_conditioned_on_the_unnamed_ones_and_reads_the_named(tmp_path):
+    from toys import chain_coupling, coupled_system
+
+    from wormgnn.relations.joint import JointCouplingConfig
+    from wormgnn.relations.run import _yardstick_readings
+    from wormgnn.sim.io import read_matrix_csv
+
+    names = ["AVAL", "AVBL", "RIML", None, None, None]
+    recordings = [coupled_system(300, seed, chain_coupling(), names=names) for seed in range(2)]
+    config = JointCouplingConfig(steps=20, fits=1, epoch_s=None)
+    for neurons, unnamed in (("named", False), ("all", True)):
+        out = tmp_path / neurons
+        out.mkdir()
+        per_worm, worm_names, _, log = _yardstick_readings(recordings, neurons, config, out)
+        assert log["joint_unnamed"] is unnamed and log["joint_names"] == 3
+        assert read_matrix_csv(out / "joint_coupling.csv")[0] == ["AVAL", "AVBL", "RIML"]
+        reading = per_worm[0]["joint coupling"]
+        assert reading.shape == (len(worm_names[0]),) * 2 == ((6, 6) if unnamed else (3, 3))
+        assert reading[:3, :3].any() and not reading[3:].any()

@@ -33,6 +33,8 @@ from wormgnn.errors import WormGnnError
 
 READING = "joint coupling"
 """The reading's name in ``graph.json``."""
+PRIVATE = "\x00unnamed "
+"""Prefix of the fit's name for a worm's unnamed neuron (``config.unnamed``): no real name starts so."""
 SMOOTHING = 1e-6
 """|s| is penalised as sqrt(s² + SMOOTHING), so that Adam's gradient exists at 0."""
 SPARSITY_SCALE = 0.3
@@ -66,6 +68,11 @@ class JointCouplingConfig:
     seed: int = 0
     homologs: bool = True
     """Read each pair as the mean over its left/right variants (``estimators.bilateral_average``)."""
+    unnamed: bool = False
+    """Fit each worm's unnamed neurons too, as nodes of that worm alone, so that the coupling of
+    named pairs is conditioned on them (``wormgnn graph --neurons all``); off, they are left out.
+    On simulated atlases it gained where worms have many unnamed neurons and long recordings
+    (Kato-shaped) and lost on short ones (Flavell-shaped): docs/relations.md, "Eighth step"."""
 
 
 @dataclass
@@ -220,15 +227,26 @@ def _fit_once(correlations: list, rows: list, weights: list, m: int, config: Joi
 
 def joint_readings(traces: list[np.ndarray], names: list[list[str | None]], fps: list[float],
                    config: JointCouplingConfig = JointCouplingConfig()) -> tuple[JointCoupling, list[np.ndarray], dict]:
-    """The fitted model, each worm's reading of one model fitted to all of them (only named neurons enter the
-    fit; an unnamed neuron reads 0), and the fit's log."""
+    """The fitted model over the named neurons, each worm's reading of one model fitted to all of them
+    (an unnamed neuron reads 0), and the fit's log. Unnamed neurons enter the fit only with
+    ``config.unnamed``, each under a name of its worm's alone."""
     named = [[i for i, n in enumerate(worm) if n] for worm in names]
     if not any(named):
         raise WormGnnError("--model joint: no worm has named neurons (it pools neurons by name)")
-    fitted = fit_joint_coupling([x[:, idx] for x, idx in zip(traces, named, strict=True) if idx],
-                                [[worm[i] for i in idx] for worm, idx in zip(names, named, strict=True) if idx],
-                                [f for f, idx in zip(fps, named, strict=True) if idx], config)
+    kept = [list(range(len(worm))) if config.unnamed else idx for worm, idx in zip(names, named, strict=True)]
+    fit_names = [[worm[i] or f"{PRIVATE}{w}#{i}" for i in idx]
+                 for w, (worm, idx) in enumerate(zip(names, kept, strict=True))]
+    used = [w for w, idx in enumerate(named) if idx]
+    fitted = fit_joint_coupling([traces[w][:, kept[w]] for w in used], [fit_names[w] for w in used],
+                                [fps[w] for w in used], config)
+    fitted = _named_only(fitted)
     log = {"joint_loss": fitted.loss, "joint_names": len(fitted.names), "joint_rank": config.rank,
            "joint_ridge": config.ridge, "joint_sparsity": fitted.sparsity, "joint_fits": config.fits,
-           "joint_homologs": config.homologs, "joint_epoch_s": config.epoch_s}
+           "joint_homologs": config.homologs, "joint_epoch_s": config.epoch_s, "joint_unnamed": config.unnamed}
     return fitted, [fitted.among(worm) for worm in names], log
+
+
+def _named_only(fitted: JointCoupling) -> JointCoupling:
+    """The fit's reading among named neurons: a worm's own unnamed nodes condition it, nothing reads them."""
+    keep = [i for i, n in enumerate(fitted.names) if not n.startswith(PRIVATE)]
+    return replace(fitted, names=[fitted.names[i] for i in keep], coupling=fitted.coupling[np.ix_(keep, keep)])

@@ -6,6 +6,7 @@ arrays); rendering is ``relations.page``'s."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,8 @@ def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None =
     from wormgnn.relations.joint import READING, joint_readings
     from wormgnn.sim.io import write_matrix_csv
 
+    # with every neuron, the joint fit is conditioned on the unnamed ones too, as the partial correlations are
+    joint = replace(joint, unnamed=neurons == "all")
     fitted, readings, log = joint_readings(traces, names, [r.fps for r in recordings], joint)
     write_matrix_csv(fitted.coupling, fitted.names, out / "joint_coupling.csv")
     for scores, reading in zip(per_worm, readings, strict=True):
@@ -119,8 +122,6 @@ def _yardstick_readings(recordings, neurons: str, joint=None, out: Path | None =
 def drift_free(recordings, window_s: float) -> list:
     """The recordings less each neuron's running mean over ``window_s`` seconds (``graph
     --drift-window``): what a model trains and is read on; the yardsticks keep the recorded traces."""
-    from dataclasses import replace
-
     from wormgnn.relations.estimators import without_slow_drift
 
     return [replace(r, traces=without_slow_drift(r.traces, r.fps, window_s).astype(np.float32)) for r in recordings]
