@@ -98,7 +98,8 @@ def graph_cmd(
                                     "(default: 5 simulated worms)."),
     out: Path = typer.Option(Path("runs/graph"), "--out", help="Folder for relations/*.csv and graph.json."),
     neurons: str = typer.Option("shared", "--neurons", help="shared, named (every identified neuron of each worm: "
-                                "the pooled pair set grows) or all."),
+                                "the pooled pair set grows) or all (every recorded neuron: the partial "
+                                "correlations and --model joint are conditioned on the unnamed ones too)."),
     profile: str = typer.Option("quick", "--profile", help="quick or paper."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),

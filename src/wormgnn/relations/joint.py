@@ -71,8 +71,9 @@ class JointCouplingConfig:
     unnamed: bool = False
     """Fit each worm's unnamed neurons too, as nodes of that worm alone, so that the coupling of
     named pairs is conditioned on them (``wormgnn graph --neurons all``); off, they are left out.
-    On simulated atlases it gained where worms have many unnamed neurons and long recordings
-    (Kato-shaped) and lost on short ones (Flavell-shaped): docs/relations.md, "Eighth step"."""
+    On simulated atlases it gained where worms are long and mostly unnamed (Kato-shaped) and lost
+    where they are short (Flavell-shaped), tying over both; on the real atlas it lost a little on
+    both labs, so it is not the default (docs/relations.md, "Eighth step")."""
 
 
 @dataclass
