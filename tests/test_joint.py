@@ -123,7 +123,9 @@ def test_the_fit_reads_left_right_variants_alike_unless_told_not_to():
     apart = fit_joint_coupling(traces, names, [1.0] * 2, replace(config, homologs=False))
     np.testing.assert_allclose(fitted.coupling, bilateral_average(apart.names, apart.coupling), rtol=0, atol=1e-12)
     i, j, k, m = (fitted.names.index(n) for n in ("AVAL", "AVAR", "RIML", "RIMR"))
-    assert fitted.coupling[i, k] == fitted.coupling[j, m] and apart.coupling[i, k] != apart.coupling[j, m]
+    # alike up to the order the four variants are summed in; apart, they differ well beyond it
+    assert abs(fitted.coupling[i, k] - fitted.coupling[j, m]) <= 1e-12
+    assert abs(apart.coupling[i, k] - apart.coupling[j, m]) > 1e-6
     assert log["joint_homologs"] is True
 
 
